@@ -1,0 +1,67 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Versions are pinned `exact:` because Package.resolved is not committed: CI resolves afresh on
+// every run, and the local mirror holds more than one version of some packages.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "model-exporter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "model-exporter", targets: ["ModelExporter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        // The system libsqlite3 (Debian: libsqlite3-dev), used through its C API directly: the
+        // ingest path needs prepared statements reused across 10k-row transactions.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "MetricsCore",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ModelExporter",
+            dependencies: [
+                "MetricsCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MetricsCoreTests",
+            dependencies: ["MetricsCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModelExporterTests",
+            dependencies: ["MetricsCore", "ModelExporter"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

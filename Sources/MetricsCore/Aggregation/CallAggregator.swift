@@ -1,0 +1,152 @@
+/// Folds accepted calls and rejected lines into running totals, remembering which series
+/// changed since the last commit so the store writes only those.
+///
+/// Owned by the ingest thread; scrapes never touch it — they read the `MetricsSnapshot`
+/// published after each commit.
+public struct CallAggregator: Sendable {
+    struct Entry: Sendable {
+        var key: SeriesKey
+        var totals: SeriesTotals
+        var rowID: Int64?
+        var dirty: Bool
+    }
+
+    public let buckets: LatencyBuckets
+    public let limits: LabelLimits
+    private(set) var entries: [Entry] = []
+    private var index: [SeriesKey: Int] = [:]
+    private var errorTypes: Set<String> = []
+    private var fallbackModels: Set<String> = []
+    public private(set) var counters = ExporterCounters()
+    private(set) var countersDirty = false
+
+    public init(buckets: LatencyBuckets, limits: LabelLimits) {
+        self.buckets = buckets
+        self.limits = limits
+    }
+
+    /// Restores state loaded from the store; entries loaded this way are clean.
+    mutating func restore(series: [(key: SeriesKey, totals: SeriesTotals, rowID: Int64)], counters: ExporterCounters) {
+        entries = []
+        index = [:]
+        errorTypes = []
+        fallbackModels = []
+        for item in series {
+            index[item.key] = entries.count
+            entries.append(Entry(key: item.key, totals: item.totals, rowID: item.rowID, dirty: false))
+            errorTypes.formUnion(item.totals.errorsByType.keys)
+            fallbackModels.formUnion(item.totals.fallbacksByModel.keys)
+        }
+        self.counters = counters
+        countersDirty = false
+    }
+
+    public var seriesCount: Int { entries.count }
+
+    /// Creates a zero series (both outcomes at 0) so `rate()` works before its first request.
+    public mutating func declare(_ key: SeriesKey) {
+        _ = entryIndex(for: key, countFold: false)
+    }
+
+    public mutating func add(_ call: CallRecord) {
+        let i = entryIndex(for: SeriesKey(agent: call.agent, model: call.model, variant: call.variant), countFold: true)
+        var errorType: String?
+        if let error = call.error { errorType = boundedErrorType(error) }
+        var fallbackModel: String?
+        if call.fallback { fallbackModel = boundedFallbackModel(call.fallbackModel ?? "") }
+        let bucket = buckets.index(for: call.latencyMs / 1000)
+        entries[i].dirty = true
+        entries[i].totals.add(call, errorType: errorType, fallbackModel: fallbackModel, bucket: bucket)
+        counters.acceptedLines &+= 1
+        countersDirty = true
+    }
+
+    public mutating func reject(_ reason: RejectReason) {
+        counters.rejectedLines[reason, default: 0] &+= 1
+        countersDirty = true
+    }
+
+    mutating func recordRead(bytes: Int) {
+        counters.readBytes &+= UInt64(bytes)
+        countersDirty = true
+    }
+
+    mutating func recordRotation() {
+        counters.rotations &+= 1
+        countersDirty = true
+    }
+
+    mutating func recordTruncation() {
+        counters.truncations &+= 1
+        countersDirty = true
+    }
+
+    mutating func recordLostFile() {
+        counters.lostFiles &+= 1
+        countersDirty = true
+    }
+
+    /// The series changed since the last call, with their row ids (nil for new series); marks them clean.
+    mutating func takeDirtySeries() -> [(position: Int, key: SeriesKey, totals: SeriesTotals, rowID: Int64?)] {
+        var result: [(position: Int, key: SeriesKey, totals: SeriesTotals, rowID: Int64?)] = []
+        for i in entries.indices where entries[i].dirty {
+            entries[i].dirty = false
+            result.append((i, entries[i].key, entries[i].totals, entries[i].rowID))
+        }
+        return result
+    }
+
+    mutating func markAllDirty() {
+        for i in entries.indices { entries[i].dirty = true }
+        countersDirty = true
+    }
+
+    mutating func setRowID(_ rowID: Int64, at position: Int) {
+        entries[position].rowID = rowID
+    }
+
+    mutating func takeCountersDirty() -> Bool {
+        defer { countersDirty = false }
+        return countersDirty
+    }
+
+    /// The series as they stand, for a snapshot.
+    public var series: [(key: SeriesKey, totals: SeriesTotals)] {
+        entries.map { ($0.key, $0.totals) }
+    }
+
+    private mutating func entryIndex(for key: SeriesKey, countFold: Bool) -> Int {
+        if let i = index[key] { return i }
+        var key = key
+        if entries.count >= limits.maxSeries {
+            if countFold {
+                counters.foldedLines["series", default: 0] &+= 1
+                countersDirty = true
+            }
+            key = .overflow
+            if let i = index[key] { return i }
+        }
+        index[key] = entries.count
+        entries.append(Entry(key: key, totals: SeriesTotals(bucketCount: buckets.bounds.count), rowID: nil, dirty: true))
+        return entries.count - 1
+    }
+
+    private mutating func boundedErrorType(_ value: String) -> String {
+        if errorTypes.contains(value) { return value }
+        if errorTypes.count >= limits.maxErrorTypes { return fold("error_type") }
+        errorTypes.insert(value)
+        return value
+    }
+
+    private mutating func boundedFallbackModel(_ value: String) -> String {
+        if fallbackModels.contains(value) { return value }
+        if fallbackModels.count >= limits.maxFallbackModels { return fold("fallback_model") }
+        fallbackModels.insert(value)
+        return value
+    }
+
+    private mutating func fold(_ label: String) -> String {
+        counters.foldedLines[label, default: 0] &+= 1
+        return "other"
+    }
+}

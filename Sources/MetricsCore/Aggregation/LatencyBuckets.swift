@@ -1,0 +1,47 @@
+/// Upper bounds, in seconds, of the request-duration histogram (the +Inf bucket is implicit).
+public struct LatencyBuckets: Sendable, Equatable {
+    public let bounds: [Double]
+
+    /// 5 and 10 seconds are the HighModelLatency and VeryHighModelLatency thresholds: a P95
+    /// interpolated between buckets on either side of them would blur the alert.
+    public static let `default` = LatencyBuckets(uncheckedBounds: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 30, 60])
+
+    public enum ValidationError: Error, CustomStringConvertible, Equatable {
+        case empty
+        case notIncreasing(Double, Double)
+        case notPositiveFinite(Double)
+
+        public var description: String {
+            switch self {
+            case .empty: "histogram buckets: give at least one bucket bound"
+            case let .notIncreasing(a, b): "histogram buckets must be strictly increasing: \(a) is followed by \(b)"
+            case let .notPositiveFinite(v): "histogram bucket bound \(v) must be a positive finite number of seconds"
+            }
+        }
+    }
+
+    public init(bounds: [Double]) throws(ValidationError) {
+        guard !bounds.isEmpty else { throw .empty }
+        for bound in bounds where !(bound.isFinite && bound > 0) { throw .notPositiveFinite(bound) }
+        for (a, b) in zip(bounds, bounds.dropFirst()) where !(a < b) { throw .notIncreasing(a, b) }
+        self.bounds = bounds
+    }
+
+    private init(uncheckedBounds: [Double]) {
+        self.bounds = uncheckedBounds
+    }
+
+    /// Index of the first bucket whose bound is ≥ seconds; `bounds.count` is the +Inf bucket.
+    @inline(__always)
+    public func index(for seconds: Double) -> Int {
+        // Linear: a dozen bounds, and most requests land in the first few.
+        var i = 0
+        while i < bounds.count && seconds > bounds[i] { i &+= 1 }
+        return i
+    }
+
+    /// The canonical text of the bounds, stored with the totals to detect a configuration change.
+    public var canonicalText: String {
+        bounds.map { PrometheusNumber.format($0) }.joined(separator: ",")
+    }
+}

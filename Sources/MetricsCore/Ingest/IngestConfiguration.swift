@@ -1,0 +1,20 @@
+/// What the ingest pipeline needs to know: which log, limits, and the metric layout.
+public struct IngestConfiguration: Sendable {
+    public var calllogPath: String
+    /// Lines longer than this (bytes, without the newline) are rejected as `too_long`.
+    public var maxLineBytes: Int = 1 << 20
+    /// Lines per transaction. 10k amortises the commit (an fsync-free WAL append) well.
+    public var batchLines: Int = 10_000
+    public var buckets: LatencyBuckets = .default
+    public var limits = LabelLimits()
+    /// Series that exist at zero from the start (known agents), so `rate()` and the
+    /// ModelUnavailable alert work before their first request.
+    public var knownSeries: [SeriesKey] = []
+    /// Seconds a renamed-away file is still read after its last new byte.
+    public var rotationGrace: Double = 2
+    public var version = "dev"
+
+    public init(calllogPath: String) {
+        self.calllogPath = calllogPath
+    }
+}

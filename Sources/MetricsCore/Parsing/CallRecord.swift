@@ -1,0 +1,47 @@
+/// One request the gateway served: one accepted line of the call log.
+///
+/// Field meanings follow the gateway's call-log contract (README, "The input contract").
+/// Defaults are applied by the parser: `variant` is `baseline` when absent, `fallback` is false,
+/// `costUSD` is 0.
+public struct CallRecord: Sendable, Equatable {
+    /// When the request finished, in seconds since the Unix epoch (UTC).
+    public var timestamp: Double
+    public var requestID: String?
+    public var agent: String
+    /// The model asked first.
+    public var model: String
+    /// A/B arm, `baseline` or `finetuned` (other values are kept as written).
+    public var variant: String
+    /// The request got an answer in the end, possibly from the fallback model.
+    public var success: Bool
+    /// The first model failed and the fallback model was tried.
+    public var fallback: Bool
+    public var fallbackModel: String?
+    /// Error class of the first attempt; nil when the first attempt succeeded.
+    public var error: String?
+    public var latencyMs: Double
+    public var costUSD: Double
+    public var inputTokens: Int64?
+    public var outputTokens: Int64?
+
+    public init(
+        timestamp: Double, requestID: String? = nil, agent: String, model: String,
+        variant: String = "baseline", success: Bool, fallback: Bool = false,
+        fallbackModel: String? = nil, error: String? = nil, latencyMs: Double,
+        costUSD: Double = 0, inputTokens: Int64? = nil, outputTokens: Int64? = nil
+    ) {
+        self.timestamp = timestamp
+        self.requestID = requestID
+        self.agent = agent
+        self.model = model
+        self.variant = variant
+        self.success = success
+        self.fallback = fallback
+        self.fallbackModel = fallbackModel
+        self.error = error
+        self.latencyMs = latencyMs
+        self.costUSD = costUSD
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+    }
+}

@@ -1,0 +1,436 @@
+public import Logging
+
+/// Errors of the store, with what the operator can do about them.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var underlying: SQLiteError?
+
+    public var description: String {
+        if let underlying { "\(message): \(underlying)" } else { message }
+    }
+
+    static func wrap(_ message: String, _ error: SQLiteError) -> StoreError {
+        StoreError(message: message, underlying: error)
+    }
+}
+
+/// The SQLite database: calls, quarantined lines, read positions and running totals.
+///
+/// Rows, read positions and totals of one batch commit in one transaction, so after a crash
+/// at any moment the database holds every line up to the stored position exactly once, and
+/// the totals match the rows. WAL mode: readers (a `sqlite3 -readonly` shell, the query
+/// commands) never block ingest and ingest never blocks them.
+///
+/// One connection, used by one thread (the ingest thread).
+public final class CallStore {
+    public let path: String
+    let db: SQLiteConnection
+    private let logger: Logger
+    private let buckets: LatencyBuckets
+    private var inTransaction = false
+
+    private let insertCallStatement: SQLiteStatement
+    private let insertRejectedStatement: SQLiteStatement
+    private let insertSourceStatement: SQLiteStatement
+    private let updateSourceStatement: SQLiteStatement
+    private let insertSeriesStatement: SQLiteStatement
+    private let updateSeriesStatement: SQLiteStatement
+    private let upsertErrorStatement: SQLiteStatement
+    private let upsertFallbackStatement: SQLiteStatement
+    private let upsertCounterStatement: SQLiteStatement
+
+    public init(path: String, buckets: LatencyBuckets, logger: Logger) throws(StoreError) {
+        self.path = path
+        self.buckets = buckets
+        self.logger = logger
+        do {
+            db = try SQLiteConnection(path: path)
+            // A reader holding a lock must not make a commit fail at once; wait a little.
+            db.setBusyTimeout(milliseconds: 5000)
+            // WAL: readers and the single writer do not block each other.
+            try db.execute("PRAGMA journal_mode = WAL")
+            // NORMAL in WAL mode: a commit survives a crash of this process (the WAL is in the
+            // OS cache); only a power loss can lose the last commits, never corrupt the file.
+            try db.execute("PRAGMA synchronous = NORMAL")
+            // Pages freed by retention are reused by later inserts, so the file stays bounded.
+            try db.execute("PRAGMA temp_store = MEMORY")
+            try db.execute("PRAGMA cache_size = -16000")
+        } catch {
+            throw StoreError.wrap("cannot open the database at \(path) (check the directory exists and is writable)", error)
+        }
+        do {
+            try Self.migrate(db, logger: logger)
+            insertCallStatement = try db.prepare("""
+                INSERT INTO calls (ts, request_id, agent, model, variant, success, fallback, fallback_model,
+                                   error, latency_ms, cost_usd, input_tokens, output_tokens, source_id, source_offset)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                """)
+            insertRejectedStatement = try db.prepare("""
+                INSERT INTO rejected_lines (ingested_at, source_id, source_offset, reason, detail, line_length, excerpt)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                """)
+            insertSourceStatement = try db.prepare("""
+                INSERT INTO sources (path, device, inode, fingerprint, read_offset, state, first_seen, updated_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+                """)
+            updateSourceStatement = try db.prepare("""
+                UPDATE sources SET read_offset = ?2, fingerprint = ?3, state = ?4, updated_at = ?5 WHERE id = ?1
+                """)
+            insertSeriesStatement = try db.prepare("""
+                INSERT INTO series (agent, model, variant, requests_success, requests_error, cost_usd, input_tokens,
+                                    output_tokens, latency_sum_seconds, latency_buckets, last_ts)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                """)
+            updateSeriesStatement = try db.prepare("""
+                UPDATE series SET requests_success = ?2, requests_error = ?3, cost_usd = ?4, input_tokens = ?5,
+                    output_tokens = ?6, latency_sum_seconds = ?7, latency_buckets = ?8, last_ts = ?9
+                WHERE id = ?1
+                """)
+            upsertErrorStatement = try db.prepare("""
+                INSERT INTO series_errors (series_id, error_type, count) VALUES (?1, ?2, ?3)
+                ON CONFLICT (series_id, error_type) DO UPDATE SET count = excluded.count
+                """)
+            upsertFallbackStatement = try db.prepare("""
+                INSERT INTO series_fallbacks (series_id, fallback_model, count) VALUES (?1, ?2, ?3)
+                ON CONFLICT (series_id, fallback_model) DO UPDATE SET count = excluded.count
+                """)
+            upsertCounterStatement = try db.prepare("""
+                INSERT INTO exporter_counters (name, label, value) VALUES (?1, ?2, ?3)
+                ON CONFLICT (name, label) DO UPDATE SET value = excluded.value
+                """)
+        } catch {
+            throw StoreError.wrap("cannot prepare the database at \(path)", error)
+        }
+    }
+
+    static func migrate(_ db: SQLiteConnection, logger: Logger) throws(SQLiteError) {
+        try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+        var applied: Set<String> = []
+        let select = try db.prepare("SELECT name FROM schema_migrations")
+        while try select.step() { applied.insert(select.string(0) ?? "") }
+        for migration in StoreSchema.migrations where !applied.contains(migration.name) {
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                try db.execute(migration.sql)
+                let record = try db.prepare("INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)")
+                record.bind(1, migration.name)
+                record.bind(2, WallClock.now())
+                try record.run()
+                try db.execute("COMMIT")
+                logger.info("applied database migration", metadata: ["migration": "\(migration.name)"])
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    // MARK: Loading
+
+    /// Sources not yet finished, oldest first.
+    public func openSources() throws(StoreError) -> [SourceFile] {
+        do {
+            let select = try db.prepare("""
+                SELECT id, path, device, inode, fingerprint, read_offset, state FROM sources
+                WHERE state != 'finished' ORDER BY id
+                """)
+            var result: [SourceFile] = []
+            while try select.step() {
+                result.append(SourceFile(
+                    id: select.int64(0), path: select.string(1) ?? "",
+                    identity: FileIdentity(device: UInt64(bitPattern: select.int64(2)), inode: UInt64(bitPattern: select.int64(3))),
+                    fingerprint: select.blob(4), readOffset: select.int64(5),
+                    state: SourceFile.State(rawValue: select.string(6) ?? "") ?? .finished))
+            }
+            return result
+        } catch {
+            throw StoreError.wrap("cannot read the read positions", error)
+        }
+    }
+
+    /// Loads the stored totals into a fresh aggregator. When the configured histogram buckets
+    /// differ from the stored ones, rebuilds the latency histograms from the stored calls.
+    public func loadAggregator(limits: LabelLimits) throws(StoreError) -> CallAggregator {
+        var aggregator = CallAggregator(buckets: buckets, limits: limits)
+        do {
+            let storedBuckets = try meta("latency_buckets")
+            let bucketsChanged = storedBuckets != nil && storedBuckets != buckets.canonicalText
+            var series: [Int64: (key: SeriesKey, totals: SeriesTotals)] = [:]
+            let select = try db.prepare("""
+                SELECT id, agent, model, variant, requests_success, requests_error, cost_usd, input_tokens,
+                       output_tokens, latency_sum_seconds, latency_buckets, last_ts FROM series
+                """)
+            while try select.step() {
+                var totals = SeriesTotals(bucketCount: buckets.bounds.count)
+                totals.requestsSuccess = UInt64(max(0, select.int64(4)))
+                totals.requestsError = UInt64(max(0, select.int64(5)))
+                totals.costUSD = select.double(6)
+                totals.inputTokens = UInt64(max(0, select.int64(7)))
+                totals.outputTokens = UInt64(max(0, select.int64(8)))
+                totals.latencySumSeconds = select.double(9)
+                if !bucketsChanged {
+                    let counts = (select.string(10) ?? "").split(separator: ",").map { UInt64($0) ?? 0 }
+                    if counts.count == totals.latencyBucketCounts.count { totals.latencyBucketCounts = counts }
+                }
+                totals.lastTimestamp = select.double(11)
+                let key = SeriesKey(agent: select.string(1) ?? "", model: select.string(2) ?? "", variant: select.string(3) ?? "")
+                series[select.int64(0)] = (key, totals)
+            }
+            let errors = try db.prepare("SELECT series_id, error_type, count FROM series_errors")
+            while try errors.step() {
+                series[errors.int64(0)]?.totals.errorsByType[errors.string(1) ?? ""] = UInt64(max(0, errors.int64(2)))
+            }
+            let fallbacks = try db.prepare("SELECT series_id, fallback_model, count FROM series_fallbacks")
+            while try fallbacks.step() {
+                series[fallbacks.int64(0)]?.totals.fallbacksByModel[fallbacks.string(1) ?? ""] = UInt64(max(0, fallbacks.int64(2)))
+            }
+            if bucketsChanged {
+                logger.warning("histogram buckets changed since the last run; rebuilding latency histograms from stored calls",
+                               metadata: ["stored": "\(storedBuckets ?? "")", "configured": "\(buckets.canonicalText)"])
+                try rebuildLatency(&series)
+            }
+            aggregator.restore(
+                series: series.sorted { $0.key < $1.key }.map { (key: $0.value.key, totals: $0.value.totals, rowID: $0.key) },
+                counters: try loadCounters())
+            if bucketsChanged {
+                // Persist the rebuilt histograms with the new bounds at the next commit.
+                aggregator.markAllDirty()
+            }
+            try setMeta("latency_buckets", buckets.canonicalText)
+        } catch {
+            throw StoreError.wrap("cannot load the stored totals", error)
+        }
+        return aggregator
+    }
+
+    private func rebuildLatency(_ series: inout [Int64: (key: SeriesKey, totals: SeriesTotals)]) throws(SQLiteError) {
+        var byKey: [SeriesKey: Int64] = [:]
+        for (id, item) in series {
+            byKey[item.key] = id
+            series[id]?.totals.latencyBucketCounts = Array(repeating: 0, count: buckets.bounds.count + 1)
+            series[id]?.totals.latencySumSeconds = 0
+        }
+        let overflowID = byKey[.overflow]
+        let select = try db.prepare("SELECT agent, model, variant, latency_ms FROM calls")
+        while try select.step() {
+            let key = SeriesKey(agent: select.string(0) ?? "", model: select.string(1) ?? "", variant: select.string(2) ?? "")
+            guard let id = byKey[key] ?? overflowID else { continue }
+            let seconds = select.double(3) / 1000
+            series[id]?.totals.latencyBucketCounts[buckets.index(for: seconds)] += 1
+            series[id]?.totals.latencySumSeconds += seconds
+        }
+    }
+
+    private func loadCounters() throws(SQLiteError) -> ExporterCounters {
+        var counters = ExporterCounters()
+        let select = try db.prepare("SELECT name, label, value FROM exporter_counters")
+        while try select.step() {
+            let value = UInt64(max(0, select.int64(2)))
+            let label = select.string(1) ?? ""
+            switch select.string(0) ?? "" {
+            case "accepted_lines": counters.acceptedLines = value
+            case "rejected_lines": if let reason = RejectReason(rawValue: label) { counters.rejectedLines[reason] = value }
+            case "read_bytes": counters.readBytes = value
+            case "rotations": counters.rotations = value
+            case "truncations": counters.truncations = value
+            case "folded_lines": counters.foldedLines[label] = value
+            case "lost_files": counters.lostFiles = value
+            default: break
+            }
+        }
+        return counters
+    }
+
+    func meta(_ key: String) throws(SQLiteError) -> String? {
+        let select = try db.prepare("SELECT value FROM meta WHERE key = ?1")
+        select.bind(1, key)
+        return try select.step() ? select.string(0) : nil
+    }
+
+    func setMeta(_ key: String, _ value: String) throws(SQLiteError) {
+        let upsert = try db.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        upsert.bind(1, key)
+        upsert.bind(2, value)
+        try upsert.run()
+    }
+
+    // MARK: Batches
+
+    /// Starts the batch's transaction if it is not open yet.
+    func beginIfNeeded() throws(SQLiteError) {
+        guard !inTransaction else { return }
+        try db.execute("BEGIN IMMEDIATE")
+        inTransaction = true
+    }
+
+    public var hasOpenBatch: Bool { inTransaction }
+
+    public func registerSource(path: String, identity: FileIdentity, fingerprint: [UInt8], state: SourceFile.State) throws(SQLiteError) -> Int64 {
+        try beginIfNeeded()
+        let s = insertSourceStatement
+        defer { s.reset() }
+        s.bind(1, path)
+        s.bind(2, Int64(bitPattern: identity.device))
+        s.bind(3, Int64(bitPattern: identity.inode))
+        fingerprint.withUnsafeBytes { s.bind(4, blob: $0) }
+        s.bind(5, Int64(0))
+        s.bind(6, state.rawValue)
+        s.bind(7, WallClock.now())
+        try s.step()
+        return db.lastInsertRowID
+    }
+
+    public func updateSource(id: Int64, readOffset: Int64, fingerprint: [UInt8], state: SourceFile.State) throws(SQLiteError) {
+        try beginIfNeeded()
+        let s = updateSourceStatement
+        defer { s.reset() }
+        s.bind(1, id)
+        s.bind(2, readOffset)
+        fingerprint.withUnsafeBytes { s.bind(3, blob: $0) }
+        s.bind(4, state.rawValue)
+        s.bind(5, WallClock.now())
+        try s.step()
+    }
+
+    public func insertCall(_ call: CallRecord, sourceID: Int64, offset: Int64) throws(SQLiteError) {
+        try beginIfNeeded()
+        let s = insertCallStatement
+        s.bind(1, call.timestamp)
+        s.bind(2, call.requestID)
+        s.bind(3, call.agent)
+        s.bind(4, call.model)
+        s.bind(5, call.variant)
+        s.bind(6, call.success)
+        s.bind(7, call.fallback)
+        s.bind(8, call.fallbackModel)
+        s.bind(9, call.error)
+        s.bind(10, call.latencyMs)
+        s.bind(11, call.costUSD)
+        s.bind(12, call.inputTokens)
+        s.bind(13, call.outputTokens)
+        s.bind(14, sourceID)
+        s.bind(15, offset)
+        // No clear_bindings: every parameter is bound on every row.
+        defer { sqlite3Reset(s) }
+        try s.step()
+    }
+
+    public func insertRejected(reason: RejectReason, detail: String, sourceID: Int64, offset: Int64, length: Int64,
+                               excerpt: UnsafeRawBufferPointer) throws(SQLiteError) {
+        try beginIfNeeded()
+        let s = insertRejectedStatement
+        defer { s.reset() }
+        s.bind(1, WallClock.now())
+        s.bind(2, sourceID)
+        s.bind(3, offset)
+        s.bind(4, reason.rawValue)
+        s.bind(5, detail)
+        s.bind(6, length)
+        s.bind(7, blob: UnsafeRawBufferPointer(rebasing: excerpt.prefix(4096)))
+        try s.step()
+    }
+
+    /// Writes the totals that changed and commits the batch. On error the transaction is
+    /// rolled back and the caller must reload its state from the store.
+    public func commit(_ aggregator: inout CallAggregator) throws(SQLiteError) {
+        try beginIfNeeded()
+        do {
+            for item in aggregator.takeDirtySeries() {
+                let rowID = try saveSeries(item.key, item.totals, rowID: item.rowID)
+                if item.rowID == nil { aggregator.setRowID(rowID, at: item.position) }
+            }
+            if aggregator.takeCountersDirty() {
+                try saveCounters(aggregator.counters)
+            }
+            try db.execute("COMMIT")
+            inTransaction = false
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    public func rollback() {
+        guard inTransaction else { return }
+        try? db.execute("ROLLBACK")
+        inTransaction = false
+    }
+
+    private func saveSeries(_ key: SeriesKey, _ totals: SeriesTotals, rowID: Int64?) throws(SQLiteError) -> Int64 {
+        let bucketText = totals.latencyBucketCounts.map(String.init).joined(separator: ",")
+        let id: Int64
+        if let rowID {
+            let s = updateSeriesStatement
+            defer { s.reset() }
+            s.bind(1, rowID)
+            s.bind(2, Int64(clamping: totals.requestsSuccess))
+            s.bind(3, Int64(clamping: totals.requestsError))
+            s.bind(4, totals.costUSD)
+            s.bind(5, Int64(clamping: totals.inputTokens))
+            s.bind(6, Int64(clamping: totals.outputTokens))
+            s.bind(7, totals.latencySumSeconds)
+            s.bind(8, bucketText)
+            s.bind(9, totals.lastTimestamp)
+            try s.step()
+            id = rowID
+        } else {
+            let s = insertSeriesStatement
+            defer { s.reset() }
+            s.bind(1, key.agent)
+            s.bind(2, key.model)
+            s.bind(3, key.variant)
+            s.bind(4, Int64(clamping: totals.requestsSuccess))
+            s.bind(5, Int64(clamping: totals.requestsError))
+            s.bind(6, totals.costUSD)
+            s.bind(7, Int64(clamping: totals.inputTokens))
+            s.bind(8, Int64(clamping: totals.outputTokens))
+            s.bind(9, totals.latencySumSeconds)
+            s.bind(10, bucketText)
+            s.bind(11, totals.lastTimestamp)
+            try s.step()
+            id = db.lastInsertRowID
+        }
+        for (type, count) in totals.errorsByType {
+            let s = upsertErrorStatement
+            defer { s.reset() }
+            s.bind(1, id)
+            s.bind(2, type)
+            s.bind(3, Int64(clamping: count))
+            try s.step()
+        }
+        for (model, count) in totals.fallbacksByModel {
+            let s = upsertFallbackStatement
+            defer { s.reset() }
+            s.bind(1, id)
+            s.bind(2, model)
+            s.bind(3, Int64(clamping: count))
+            try s.step()
+        }
+        return id
+    }
+
+    private func saveCounters(_ counters: ExporterCounters) throws(SQLiteError) {
+        var rows: [(String, String, UInt64)] = [
+            ("accepted_lines", "", counters.acceptedLines),
+            ("read_bytes", "", counters.readBytes),
+            ("rotations", "", counters.rotations),
+            ("truncations", "", counters.truncations),
+            ("lost_files", "", counters.lostFiles),
+        ]
+        for (reason, value) in counters.rejectedLines { rows.append(("rejected_lines", reason.rawValue, value)) }
+        for (label, value) in counters.foldedLines { rows.append(("folded_lines", label, value)) }
+        let s = upsertCounterStatement
+        for (name, label, value) in rows {
+            defer { s.reset() }
+            s.bind(1, name)
+            s.bind(2, label)
+            s.bind(3, Int64(clamping: value))
+            try s.step()
+        }
+    }
+}
+
+@inline(__always)
+private func sqlite3Reset(_ statement: SQLiteStatement) {
+    statement.resetKeepingBindings()
+}

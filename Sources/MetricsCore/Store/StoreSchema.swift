@@ -1,0 +1,104 @@
+/// The database schema as named, forward-only migrations. A migration is never edited once
+/// released: a change is a new migration appended to the list. `docs/sql.md` documents the
+/// tables for incident reviewers.
+enum StoreSchema {
+    struct Migration {
+        var name: String
+        var sql: String
+    }
+
+    static let migrations: [Migration] = [
+        Migration(name: "0001-initial", sql: """
+            -- One row per call-log file ever read. A file is identified by device + inode + its first
+            -- bytes, so a reused inode is not mistaken for the file it replaced.
+            CREATE TABLE sources (
+                id INTEGER PRIMARY KEY,
+                path TEXT NOT NULL,              -- the path the file had when first seen
+                device INTEGER NOT NULL,
+                inode INTEGER NOT NULL,
+                fingerprint BLOB NOT NULL,       -- the file's first bytes (up to 256)
+                read_offset INTEGER NOT NULL,    -- byte offset just past the last line stored
+                state TEXT NOT NULL CHECK (state IN ('active', 'rotated', 'finished')),
+                first_seen REAL NOT NULL,        -- epoch seconds
+                updated_at REAL NOT NULL
+            );
+
+            -- Every accepted line of the call log, exactly once.
+            CREATE TABLE calls (
+                id INTEGER PRIMARY KEY,
+                ts REAL NOT NULL,                -- when the request finished, epoch seconds (UTC)
+                request_id TEXT,
+                agent TEXT NOT NULL,
+                model TEXT NOT NULL,             -- the model asked first
+                variant TEXT NOT NULL,           -- baseline | finetuned
+                success INTEGER NOT NULL,        -- 1 when the request got an answer in the end
+                fallback INTEGER NOT NULL,       -- 1 when the fallback model was tried
+                fallback_model TEXT,
+                error TEXT,                      -- first attempt's error class; NULL when it succeeded
+                latency_ms REAL NOT NULL,
+                cost_usd REAL NOT NULL,
+                input_tokens INTEGER,
+                output_tokens INTEGER,
+                source_id INTEGER NOT NULL REFERENCES sources(id),
+                source_offset INTEGER NOT NULL   -- byte offset of the line in its file
+            );
+            CREATE INDEX calls_ts ON calls (ts);
+            CREATE INDEX calls_agent_ts ON calls (agent, ts);
+
+            -- Lines that were not accepted: why, where, and their first 4 KiB.
+            CREATE TABLE rejected_lines (
+                id INTEGER PRIMARY KEY,
+                ingested_at REAL NOT NULL,       -- epoch seconds
+                source_id INTEGER NOT NULL REFERENCES sources(id),
+                source_offset INTEGER NOT NULL,
+                reason TEXT NOT NULL,            -- the `reason` label of model_exporter_rejected_lines_total
+                detail TEXT NOT NULL,
+                line_length INTEGER NOT NULL,    -- bytes, without the newline
+                excerpt BLOB NOT NULL            -- first 4 KiB of the line, as read
+            );
+
+            -- Running totals behind every exported model series; counters continue from these
+            -- after a restart. Series folded past the label bound are stored under 'other'.
+            CREATE TABLE series (
+                id INTEGER PRIMARY KEY,
+                agent TEXT NOT NULL,
+                model TEXT NOT NULL,
+                variant TEXT NOT NULL,
+                requests_success INTEGER NOT NULL,
+                requests_error INTEGER NOT NULL,
+                cost_usd REAL NOT NULL,
+                input_tokens INTEGER NOT NULL,
+                output_tokens INTEGER NOT NULL,
+                latency_sum_seconds REAL NOT NULL,
+                latency_buckets TEXT NOT NULL,   -- per-bucket counts, comma-separated, bounds in meta.latency_buckets, last is +Inf
+                last_ts REAL NOT NULL,
+                UNIQUE (agent, model, variant)
+            );
+            CREATE TABLE series_errors (
+                series_id INTEGER NOT NULL REFERENCES series(id),
+                error_type TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (series_id, error_type)
+            ) WITHOUT ROWID;
+            CREATE TABLE series_fallbacks (
+                series_id INTEGER NOT NULL REFERENCES series(id),
+                fallback_model TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (series_id, fallback_model)
+            ) WITHOUT ROWID;
+
+            -- The exporter's own restart-safe counters (model_exporter_*_total).
+            CREATE TABLE exporter_counters (
+                name TEXT NOT NULL,
+                label TEXT NOT NULL,
+                value INTEGER NOT NULL,
+                PRIMARY KEY (name, label)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE meta (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            ) WITHOUT ROWID;
+            """),
+    ]
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Yams
+
+/// The optional YAML config file (`--config.file`): nested keys flattened to dotted names
+/// (`web:` / `listen_address:` → `web.listen_address`), with `${VAR}` expanded from the
+/// environment in every value. An unset variable is an error, not an empty string: an empty
+/// path or password would fail later and far less clearly.
+enum ConfigFile {
+    struct LoadError: Error {
+        var problems: [String]
+    }
+
+    static func load(path: String, environment: [String: String]) throws(LoadError) -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw LoadError(problems: ["cannot read the config file \(path)"])
+        }
+        let node: Any?
+        do {
+            node = try Yams.load(yaml: text)
+        } catch {
+            throw LoadError(problems: ["\(path) is not valid YAML: \(error)"])
+        }
+        guard let node else { return [:] }
+        guard let mapping = node as? [String: Any] else {
+            throw LoadError(problems: ["\(path): the top level must be a mapping of settings"])
+        }
+        var result: [String: String] = [:]
+        var problems: [String] = []
+        flatten(mapping, prefix: "", into: &result, problems: &problems, path: path)
+        for (key, value) in result {
+            switch expand(value, environment: environment) {
+            case .success(let expanded): result[key] = expanded
+            case .failure(let name): problems.append("\(path) key \(key): environment variable \(name) is not set")
+            }
+        }
+        if !problems.isEmpty { throw LoadError(problems: problems.sorted()) }
+        return result
+    }
+
+    private static func flatten(_ mapping: [String: Any], prefix: String, into result: inout [String: String], problems: inout [String], path: String) {
+        for (key, value) in mapping {
+            let name = prefix.isEmpty ? key : prefix + "." + key
+            switch value {
+            case let nested as [String: Any]:
+                flatten(nested, prefix: name, into: &result, problems: &problems, path: path)
+            case let list as [Any]:
+                result[name] = list.map { "\($0)" }.joined(separator: ",")
+            case let scalar:
+                result[name] = "\(scalar)"
+            }
+        }
+    }
+
+    static func expand(_ value: String, environment: [String: String]) -> Result<String, MissingVariable> {
+        var output = ""
+        var rest = Substring(value)
+        while let start = rest.range(of: "${") {
+            output += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                output += rest[start.lowerBound...]
+                return .success(output)
+            }
+            let name = String(rest[start.upperBound..<end])
+            guard let replacement = environment[name] else { return .failure(MissingVariable(name: name)) }
+            output += replacement
+            rest = rest[rest.index(after: end)...]
+        }
+        output += rest
+        return .success(output)
+    }
+
+    struct MissingVariable: Error, CustomStringConvertible {
+        var name: String
+        var description: String { name }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct ModelExporterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model-exporter",
+        abstract: "Prometheus exporter for an LLM gateway's call log, with every call in SQLite.",
+        version: ExporterVersion.current,
+        subcommands: [ServeCommand.self, DemoCommand.self, GenerateCommand.self],
+        defaultSubcommand: nil)
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import Logging
+import MetricsCore
+import ServiceLifecycle
+import UnixSignals
+
+/// Wires the parts of `serve` together: the ingest service and the HTTP server in one
+/// ServiceGroup, which turns SIGTERM/SIGINT into a graceful shutdown (the last batch is
+/// committed, then the process exits 0).
+struct ExporterServer {
+    var settings: ExporterSettings
+    var logger: Logger
+    var extraServices: [any Service] = []
+
+    func run() async throws {
+        logger.info("starting model-exporter", metadata: [
+            "version": "\(ExporterVersion.current)", "calllog": "\(settings.calllogPath)",
+            "storage": "\(settings.storagePath)", "listen": "\(settings.listenHost):\(settings.listenPort)",
+        ])
+        let board = MetricsBoard()
+        let notifier = SystemdNotifier.fromEnvironment()
+        let ingest = IngestService(
+            configuration: settings.ingestConfiguration, storagePath: settings.storagePath, board: board,
+            logger: logger,
+            onCaughtUp: { [logger] in
+                do {
+                    try notifier?.ready(status: "caught up with the call log; serving metrics")
+                } catch {
+                    logger.warning("cannot notify systemd", metadata: ["error": "\(error)"])
+                }
+            })
+        let router = ExporterRoutes.router(board: board, telemetryPath: settings.telemetryPath)
+        let logger = self.logger
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: nil),
+            onServerRunning: { channel in
+                logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")",
+                                                    "port": "\(channel.localAddress?.port ?? 0)"])
+            },
+            logger: logger)
+        var services: [any Service] = [ingest, app]
+        services += extraServices
+        if let notifier, let interval = SystemdNotifier.watchdogInterval(ProcessInfo.processInfo.environment) {
+            services.append(WatchdogService(notifier: notifier, interval: interval, board: board, logger: logger))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        try? notifier?.stopping()
+        logger.info("model-exporter stopped")
+    }
+}
+
+/// Sends WATCHDOG=1 at half the interval systemd asked for, while ingest is alive (a commit
+/// or a poll within the interval).
+struct WatchdogService: Service {
+    var notifier: SystemdNotifier
+    var interval: Duration
+    var board: MetricsBoard
+    var logger: Logger
+
+    func run() async throws {
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        while !Task.isShuttingDownGracefully {
+            // A stuck ingest loop must get the service restarted, so only a live loop pets the dog.
+            if WallClock.monotonic() - board.snapshot.heartbeat < seconds {
+                try? notifier.watchdog()
+            } else {
+                logger.warning("ingest loop has not reported for a watchdog interval; not notifying systemd")
+            }
+            try? await Task.sleep(for: interval / 2)
+        }
+    }
+}
