@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import MetricsCore
+
+@Suite struct ExpositionWriterTests {
+    static func fixtureSnapshot() -> MetricsSnapshot {
+        var aggregator = CallAggregator(buckets: .default, limits: LabelLimits())
+        aggregator.add(CallRecord(timestamp: 1_764_227_523.5, requestID: "r1", agent: "qa_agent", model: "ft:open-mistral-7b:5010731d:20251031:ecc3829c",
+                                  variant: "finetuned", success: true, fallback: true, fallbackModel: "open-mistral-7b", error: "timeout",
+                                  latencyMs: 5200, costUSD: 0.000085, inputTokens: 400, outputTokens: 120))
+        aggregator.add(CallRecord(timestamp: 1_764_227_524, agent: "qa_agent", model: "open-mistral-7b", success: false,
+                                  error: "server_error", latencyMs: 40, costUSD: 0))
+        aggregator.add(CallRecord(timestamp: 1_764_227_525, agent: "qa_agent", model: "open-mistral-7b", success: true,
+                                  latencyMs: 250, costUSD: 0.00002, inputTokens: 10, outputTokens: 5))
+        aggregator.reject(.invalidJSON)
+        var snapshot = MetricsSnapshot()
+        snapshot.series = aggregator.series
+        snapshot.counters = aggregator.counters
+        snapshot.counters.readBytes = 1234
+        snapshot.calllog = CallLogStatus(path: "/var/log/llm-gateway/calls.jsonl", fileExists: true, readOffset: 1234, fileSize: 1234)
+        snapshot.catchUpComplete = true
+        snapshot.seriesCount = aggregator.seriesCount
+        snapshot.seriesLimit = 1000
+        snapshot.lastCommitTime = 1_764_227_530
+        snapshot.commits = 3
+        snapshot.version = "0.1.0"
+        snapshot.startTime = 1_764_227_500
+        return snapshot
+    }
+
+    static var fixtures: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    }
+
+    @Test func matchesGoldenFile() throws {
+        let text = String(decoding: ExpositionWriter.write(Self.fixtureSnapshot()), as: UTF8.self)
+        let golden = Self.fixtures + "/exposition.golden.prom"
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try text.write(toFile: golden, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOfFile: golden, encoding: .utf8)
+        #expect(text == expected, "exposition differs from \(golden); rerun with UPDATE_GOLDEN=1 after checking the diff")
+    }
+
+    @Test func passesPromtoolCheckMetrics() throws {
+        let output = try Promtool.checkMetrics(ExpositionWriter.write(Self.fixtureSnapshot()))
+        #expect(output.status == 0, "promtool check metrics: \(output.text)")
+    }
+
+    @Test func bothOutcomesArePresentFromTheFirstLine() {
+        var aggregator = CallAggregator(buckets: .default, limits: LabelLimits())
+        aggregator.add(CallRecord(timestamp: 1, agent: "legal_agent", model: "m", success: false, latencyMs: 1))
+        var snapshot = MetricsSnapshot()
+        snapshot.series = aggregator.series
+        let text = String(decoding: ExpositionWriter.write(snapshot), as: UTF8.self)
+        #expect(text.contains("model_requests_total{agent=\"legal_agent\",model=\"m\",variant=\"baseline\",outcome=\"success\"} 0\n"))
+        #expect(text.contains("model_requests_total{agent=\"legal_agent\",model=\"m\",variant=\"baseline\",outcome=\"error\"} 1\n"))
+    }
+
+    @Test(arguments: [
+        ("a\"b", #"a\"b"#),
+        ("back\\slash", #"back\\slash"#),
+        ("new\nline", #"new\nline"#),
+        ("} 1\nfake_metric 2", #"} 1\nfake_metric 2"#),
+        ("ünïcödé 🚀", "ünïcödé 🚀"),
+    ])
+    func hostileLabelValuesAreEscaped(raw: String, escaped: String) throws {
+        var aggregator = CallAggregator(buckets: .default, limits: LabelLimits())
+        aggregator.add(CallRecord(timestamp: 1, agent: raw, model: raw, variant: raw, success: true, fallback: true,
+                                  fallbackModel: raw, error: raw, latencyMs: 1))
+        var snapshot = MetricsSnapshot()
+        snapshot.series = aggregator.series
+        let bytes = ExpositionWriter.write(snapshot)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains("model_requests_total{agent=\"\(escaped)\",model=\"\(escaped)\",variant=\"\(escaped)\",outcome=\"success\"} 1\n"))
+        #expect(!text.contains("\nfake_metric"))
+        let output = try Promtool.checkMetrics(bytes)
+        #expect(output.status == 0, "promtool check metrics: \(output.text)")
+    }
+
+    @Test func modelSeriesAreAbsentUntilCaughtUp() {
+        var snapshot = Self.fixtureSnapshot()
+        snapshot.series = []
+        snapshot.catchUpComplete = false
+        let text = String(decoding: ExpositionWriter.write(snapshot), as: UTF8.self)
+        #expect(!text.contains("model_requests_total{"))
+        #expect(text.contains("model_exporter_catchup_complete 0\n"))
+    }
+
+    @Test(arguments: [(0.05, "0.05"), (1.0, "1"), (60.0, "60"), (8.5e-05, "8.5e-05"), (Double.infinity, "+Inf"), (1e20, "1e+20")])
+    func numbersAreWrittenAsPrometheusReadsThem(value: Double, text: String) {
+        #expect(PrometheusNumber.format(value) == text)
+    }
+}
+
+/// Runs Debian's promtool (package `prometheus`). Missing promtool is a failure, not a skip:
+/// the README's test command installs it.
+enum Promtool {
+    static func checkMetrics(_ bytes: [UInt8]) throws -> (status: Int32, text: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
+        process.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(bytes))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
