@@ -44,8 +44,12 @@ public struct CallAggregator: Sendable {
     public var seriesCount: Int { entries.count }
 
     /// Creates a zero series (both outcomes at 0) so `rate()` works before its first request.
-    public mutating func declare(_ key: SeriesKey) {
-        _ = entryIndex(for: key, countFold: false)
+    /// Its last-request time starts at `time`: an agent expected to have traffic that never
+    /// sends any trips ModelUnavailable like one that stopped.
+    public mutating func declare(_ key: SeriesKey, at time: Double) {
+        guard index[key] == nil else { return }
+        let i = entryIndex(for: key, countFold: false)
+        entries[i].totals.lastTimestamp = time
     }
 
     public mutating func add(_ call: CallRecord) {

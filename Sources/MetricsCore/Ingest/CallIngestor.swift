@@ -34,7 +34,7 @@ public final class CallIngestor: CallLogSink {
         aggregator = try store.loadAggregator(limits: configuration.limits)
         tailer = CallLogTailer(path: configuration.calllogPath, stored: try store.openSources(),
                                maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
-        for key in configuration.knownSeries { aggregator.declare(key) }
+        for key in configuration.knownSeries { aggregator.declare(key, at: WallClock.now()) }
         needsCommit = !configuration.knownSeries.isEmpty
     }
 
@@ -51,6 +51,7 @@ public final class CallIngestor: CallLogSink {
     public func step() -> StepOutcome {
         var outcome = StepOutcome(lines: 0, caughtUp: false, failed: false)
         do {
+            if needsReload { try reload() }
             let polled = try tailer.poll(into: self, lineBudget: configuration.batchLines)
             outcome.lines = polled.lines
             outcome.caughtUp = polled.caughtUp
@@ -91,23 +92,27 @@ public final class CallIngestor: CallLogSink {
         return outcome
     }
 
-    /// Drops everything since the last commit and rebuilds state from the store.
+    /// Drops everything since the last commit; state is rebuilt from the store before the
+    /// next read, so nothing read after the last commit is counted or skipped.
     private func recover(from error: any Error) {
         store.rollback()
         storeErrors += 1
         lastStoreError = "\(error)"
         batchError = nil
+        needsReload = true
         logger.error("storing a batch failed; retrying from the last commit", metadata: ["error": "\(error)"])
-        do {
-            aggregator = try store.loadAggregator(limits: configuration.limits)
-            tailer = CallLogTailer(path: configuration.calllogPath, stored: try store.openSources(),
-                                   maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
-            for key in configuration.knownSeries { aggregator.declare(key) }
-            needsCommit = true
-        } catch {
-            lastStoreError = "\(error)"
-            logger.error("reloading state from the database failed", metadata: ["error": "\(error)"])
-        }
+    }
+
+    private var needsReload = false
+
+    private func reload() throws(StoreError) {
+        aggregator = try store.loadAggregator(limits: configuration.limits)
+        tailer = CallLogTailer(path: configuration.calllogPath, stored: try store.openSources(),
+                               maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
+        for key in configuration.knownSeries { aggregator.declare(key, at: WallClock.now()) }
+        parser = CallLogParser()
+        needsCommit = true
+        needsReload = false
     }
 
     /// The state to publish: series only once the first catch-up is done.

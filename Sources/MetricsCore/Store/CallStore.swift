@@ -196,7 +196,9 @@ public final class CallStore {
                 // Persist the rebuilt histograms with the new bounds at the next commit.
                 aggregator.markAllDirty()
             }
-            try setMeta("latency_buckets", buckets.canonicalText)
+            if storedBuckets != buckets.canonicalText {
+                try setMeta("latency_buckets", buckets.canonicalText)
+            }
         } catch {
             throw StoreError.wrap("cannot load the stored totals", error)
         }
