@@ -115,6 +115,19 @@ public final class CallIngestor: CallLogSink {
         needsReload = false
     }
 
+    /// Runs one chunk of retention between batches; returns the rows removed. A failure is
+    /// logged and retried later: retention must never stop ingest.
+    @discardableResult
+    public func applyRetention(_ policy: RetentionPolicy, now: Double = WallClock.now()) -> Int {
+        guard !store.hasOpenBatch else { return 0 }
+        do {
+            return try store.applyRetention(policy, now: now)
+        } catch {
+            logger.warning("retention failed; will retry", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+
     /// The state to publish: series only once the first catch-up is done.
     public func snapshot() -> MetricsSnapshot {
         var snapshot = MetricsSnapshot()

@@ -12,6 +12,7 @@ public struct IngestConfiguration: Sendable {
     public var knownSeries: [SeriesKey] = []
     /// Seconds a renamed-away file is still read after its last new byte.
     public var rotationGrace: Double = 2
+    public var retention = RetentionPolicy()
     public var version = "dev"
 
     public init(calllogPath: String) {

@@ -27,6 +27,7 @@ public final class CallStore {
     let db: SQLiteConnection
     private let logger: Logger
     private let buckets: LatencyBuckets
+    var bucketBounds: [Double] { buckets.bounds }
     private var inTransaction = false
 
     private let insertCallStatement: SQLiteStatement

@@ -100,5 +100,60 @@ enum StoreSchema {
                 value TEXT NOT NULL
             ) WITHOUT ROWID;
             """),
+        Migration(name: "0002-hourly-rollups", sql: """
+            -- Hourly rollups of calls, made by retention from the raw calls it deletes (in the same
+            -- transaction, so each call is counted in exactly one of calls / rollups). Kept for
+            -- --storage.rollup-retention; `hourly` below reads both as one.
+            CREATE TABLE rollups_hourly (
+                hour REAL NOT NULL,              -- start of the hour, epoch seconds
+                agent TEXT NOT NULL,
+                model TEXT NOT NULL,
+                variant TEXT NOT NULL,
+                requests INTEGER NOT NULL,
+                successes INTEGER NOT NULL,
+                errors INTEGER NOT NULL,         -- first-attempt errors
+                fallbacks INTEGER NOT NULL,
+                cost_usd REAL NOT NULL,
+                input_tokens INTEGER NOT NULL,
+                output_tokens INTEGER NOT NULL,
+                latency_sum_ms REAL NOT NULL,
+                latency_max_ms REAL NOT NULL,
+                PRIMARY KEY (hour, agent, model, variant)
+            ) WITHOUT ROWID;
+            CREATE TABLE rollup_errors (
+                hour REAL NOT NULL, agent TEXT NOT NULL, model TEXT NOT NULL, variant TEXT NOT NULL,
+                error_type TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (hour, agent, model, variant, error_type)
+            ) WITHOUT ROWID;
+            CREATE TABLE rollup_fallbacks (
+                hour REAL NOT NULL, agent TEXT NOT NULL, model TEXT NOT NULL, variant TEXT NOT NULL,
+                fallback_model TEXT NOT NULL,    -- '' when the line did not say
+                count INTEGER NOT NULL,
+                rescued INTEGER NOT NULL,        -- fallbacks that ended in success
+                PRIMARY KEY (hour, agent, model, variant, fallback_model)
+            ) WITHOUT ROWID;
+            -- Latency histogram per hour: per-bucket (not cumulative) counts; le in seconds,
+            -- 9e999 (+Inf) for the last bucket. Bounds are those configured when the hour was rolled up.
+            CREATE TABLE rollup_latency (
+                hour REAL NOT NULL, agent TEXT NOT NULL, model TEXT NOT NULL, variant TEXT NOT NULL,
+                le REAL NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (hour, agent, model, variant, le)
+            ) WITHOUT ROWID;
+
+            -- Hourly figures over the whole history: rollups for hours past retention, raw calls
+            -- aggregated on the fly for the rest. Filter on `hour` to use the indexes.
+            CREATE VIEW hourly AS
+                SELECT hour, agent, model, variant, requests, successes, errors, fallbacks, cost_usd,
+                       input_tokens, output_tokens, latency_sum_ms, latency_max_ms
+                FROM rollups_hourly
+                UNION ALL
+                SELECT CAST(ts / 3600 AS INTEGER) * 3600.0 AS hour, agent, model, variant, count(*), sum(success),
+                       sum(error IS NOT NULL), sum(fallback), sum(cost_usd), ifnull(sum(input_tokens), 0),
+                       ifnull(sum(output_tokens), 0), sum(latency_ms), max(latency_ms)
+                FROM calls
+                GROUP BY 1, 2, 3, 4;
+            """),
     ]
 }

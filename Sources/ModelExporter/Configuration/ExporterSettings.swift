@@ -179,6 +179,7 @@ struct ExporterSettings: Sendable {
         configuration.limits = LabelLimits(maxSeries: maxSeries)
         configuration.knownSeries = knownAgents.map { SeriesKey(agent: $0, model: "", variant: "") }
         configuration.rotationGrace = rotationGrace
+        configuration.retention = RetentionPolicy(raw: retention, rollups: rollupRetention)
         configuration.version = ExporterVersion.current
         return configuration
     }

@@ -61,8 +61,22 @@ final class IngestService: Service, Sendable {
         board.publish(ingestor.snapshot())
         var announced = false
         var failures = 0
+        var steps = 0
+        var lastRetention = 0.0
+        var retentionPending = false
         while !shouldStop {
             let outcome = ingestor.step()
+            steps += 1
+            // Retention between batches, one small chunk at a time so ingest runs in between:
+            // each second when idle, right away again while a chunk found work, and every 20
+            // batches of a backlog so the database stays bounded during a long catch-up.
+            let now = WallClock.monotonic()
+            var removed = 0
+            if !outcome.failed && (retentionPending || (outcome.caughtUp && now - lastRetention >= 1) || steps % 20 == 0) {
+                lastRetention = now
+                removed = ingestor.applyRetention(settings.retention)
+                retentionPending = removed > 0
+            }
             board.publish(ingestor.snapshot())
             if ingestor.catchUpComplete && !announced {
                 announced = true
@@ -72,7 +86,7 @@ final class IngestService: Service, Sendable {
                 // Back off on a failing disk or a locked database, up to 5 s; never spin a core.
                 failures += 1
                 _ = wakeup.wait(timeout: .now() + min(5, 0.1 * Double(1 << min(failures, 6))))
-            } else if outcome.caughtUp {
+            } else if outcome.caughtUp && removed == 0 {
                 failures = 0
                 _ = wakeup.wait(timeout: .now() + Self.idlePoll)
             } else {
