@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Checks the alerting side of model-exporter: the Prometheus rules and their
+# unit tests, the example Prometheus and Alertmanager configs, and the
+# runbooks (one per alert, their PromQL parses, their SQL runs against the
+# exporter's schema).
+#
+# Needs promtool and amtool (Debian: prometheus, prometheus-alertmanager);
+# sqlite3 for the runbook SQL (skipped, and said so, without it).
+# Prints one line per check and ends with "alert-rules: N passed, M failed".
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+require() {
+    if ! command -v "$1" >/dev/null 2>&1; then
+        echo "alert-rules: $1 not found; install it with: apt-get install -y $2" >&2
+        exit 2
+    fi
+}
+require promtool prometheus
+require amtool prometheus-alertmanager
+
+passed=0
+failed=0
+skipped=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+ok() { passed=$((passed + 1)); echo "ok    $1"; }
+fail() {
+    failed=$((failed + 1)); echo "FAIL  $1"
+    if [[ -n "${2:-}" ]]; then sed 's/^/      /' <<<"$2"; fi
+}
+skip() { skipped=$((skipped + 1)); echo "SKIP  $1"; }
+
+# check NAME COMMAND... : one check, passed when COMMAND succeeds.
+check() {
+    local name=$1 out
+    shift
+    if out=$("$@" 2>&1); then ok "$name"; else fail "$name" "$out"; fi
+}
+
+# The eight alerts the gateway's spec asks for; nothing more, nothing less.
+expected_alerts="CriticalCostOverrun
+HighCostBurn
+HighFallbackRate
+HighModelErrorRate
+HighModelLatency
+LowSuccessRate
+ModelUnavailable
+VeryHighModelLatency"
+
+# --- rules and configs ------------------------------------------------------
+check "promtool check rules" \
+    promtool check rules prometheus/recording_rules.yml prometheus/alerts.yml
+check "promtool check config prometheus/prometheus.yml" \
+    promtool check config prometheus/prometheus.yml
+check "amtool check-config prometheus/alertmanager.yml" \
+    amtool check-config prometheus/alertmanager.yml
+check "alertmanager routes critical to pager" \
+    amtool config routes test --config.file=prometheus/alertmanager.yml \
+    --verify.receivers=pager severity=critical alertname=ModelUnavailable agent=qa_agent
+check "alertmanager routes warning to chat" \
+    amtool config routes test --config.file=prometheus/alertmanager.yml \
+    --verify.receivers=chat severity=warning alertname=HighCostBurn
+
+alerts=$(sed -n 's/^ *- alert: *\([A-Za-z0-9_]*\).*/\1/p' prometheus/alerts.yml | sort)
+if [[ "$alerts" == "$expected_alerts" ]]; then
+    ok "alerts.yml defines exactly the eight alerts"
+else
+    fail "alerts.yml defines exactly the eight alerts" \
+        "$(diff <(echo "$expected_alerts") <(echo "$alerts") || true)"
+fi
+
+# $value belongs in annotations only: in a label it would make every new
+# value a new alert. Report any `$value` inside a rule's labels: block.
+value_in_labels=$(awk '
+    /^ *labels: *$/      { inlabels = 1; indent = match($0, /[^ ]/); next }
+    inlabels {
+        if (match($0, /[^ ]/) <= indent) inlabels = 0
+        else if ($0 ~ /\$value/) print FILENAME ":" NR ": " $0
+    }' prometheus/alerts.yml prometheus/recording_rules.yml)
+if [[ -z "$value_in_labels" ]]; then
+    ok "no \$value in labels"
+else
+    fail "no \$value in labels" "$value_in_labels"
+fi
+
+# --- unit tests -------------------------------------------------------------
+# Each test file is one promtool run; its test groups ("- name:") count as
+# cases. A failing file reports the names of the groups that failed.
+cases=0
+for alert in $expected_alerts; do
+    file=prometheus/tests/$alert.test.yml
+    if [[ ! -f "$file" ]]; then
+        fail "unit tests for $alert" "missing $file"
+        continue
+    fi
+    total=$(grep -c '^  - name:' "$file" || true)
+    cases=$((cases + total))
+    if out=$(cd prometheus/tests && promtool test rules "$alert.test.yml" 2>&1); then
+        passed=$((passed + total))
+        echo "ok    unit tests for $alert ($total cases)"
+    else
+        bad=$(sed -n 's/^ *name: \(.*\),$/\1/p' <<<"$out" | sort -u | wc -l)
+        ((bad > 0)) || bad=$total # the file did not load at all
+        passed=$((passed + total - bad))
+        failed=$((failed + bad))
+        echo "FAIL  unit tests for $alert ($bad of $total cases)"
+        sed 's/^/      /' <<<"$out"
+    fi
+done
+for file in prometheus/tests/*.test.yml; do
+    name=$(basename "$file" .test.yml)
+    if ! grep -qx "$name" <<<"$expected_alerts"; then
+        fail "unit test file $file" "not named after an alert, so this script does not run it"
+    fi
+done
+
+# --- runbooks ---------------------------------------------------------------
+for alert in $expected_alerts; do
+    book=runbooks/$alert.md
+    problems=""
+    if [[ ! -f "$book" ]]; then
+        problems="missing $book"
+    else
+        for section in Meaning Impact Diagnosis Mitigation Escalation; do
+            grep -q "^## $section\$" "$book" || problems+="no '## $section' section"$'\n'
+        done
+        grep -q "^| \[$alert\]($alert.md) |" runbooks/README.md ||
+            problems+="not listed in runbooks/README.md"$'\n'
+    fi
+    # The rule's runbook_url (after whatever base the operator put in
+    # front) must name this runbook.
+    url=$(awk -v a="$alert" '
+        /^ *- alert:/ { cur = $3 }
+        cur == a && /runbook_url:/ { print $2; exit }' prometheus/alerts.yml)
+    [[ "$url" == *"runbooks/$alert.md" ]] || problems+="runbook_url is '$url', not .../runbooks/$alert.md"$'\n'
+    if [[ -z "$problems" ]]; then ok "runbook for $alert"; else fail "runbook for $alert" "${problems%$'\n'}"; fi
+done
+
+# fenced LANG FILE: print the contents of every ```LANG block of a Markdown
+# file, unindented, each followed by the line "-- end of block --".
+fenced() {
+    awk -v lang="$1" '
+        $0 ~ "^ *```" lang "$" { inblock = 1; indent = match($0, /`/) - 1; next }
+        inblock && /^ *```$/    { inblock = 0; print "-- end of block --"; next }
+        inblock                 { print substr($0, indent + 1) }' "$2"
+}
+
+# Every PromQL block in the runbooks must parse: promtool checks each one
+# wrapped in a recording rule.
+promql_blocks=0
+promql_errors=""
+for book in runbooks/*.md; do
+    block=""
+    while IFS= read -r line; do
+        if [[ "$line" == "-- end of block --" ]]; then
+            promql_blocks=$((promql_blocks + 1))
+            {
+                printf 'groups:\n  - name: runbook\n    rules:\n'
+                printf '      - record: runbook:promql:check\n        expr: |\n'
+                sed 's/^/          /' <<<"$block"
+            } >"$work/promql.yml"
+            if ! out=$(promtool check rules "$work/promql.yml" 2>&1); then
+                promql_errors+="$book: $(grep -o 'parse error.*' <<<"$out" || echo "$out")"$'\n'"$block"
+            fi
+            block=""
+        else
+            block+="$line"$'\n'
+        fi
+    done < <(fenced promql "$book")
+done
+if ((promql_blocks == 0)); then
+    fail "runbook PromQL parses" "no \`\`\`promql blocks found in runbooks/"
+elif [[ -z "$promql_errors" ]]; then
+    ok "runbook PromQL parses ($promql_blocks expressions)"
+else
+    fail "runbook PromQL parses" "$promql_errors"
+fi
+
+# Every SQL block must run, read-only, against a database with the
+# exporter's real schema: its migrations are lifted out of the Swift source
+# (the `sql: """ ... """` literals) and applied, then runbooks/testdata/rows.sql.
+schema_source=Sources/MetricsCore/Store/StoreSchema.swift
+out=""
+if ! command -v sqlite3 >/dev/null 2>&1; then
+    skip "runbook SQL runs (sqlite3 not found; apt-get install -y sqlite3)"
+elif ! awk '/sql: """$/ { on = 1; next }
+            on && /^ *"""/ { on = 0; print ";"; next }
+            on' "$schema_source" >"$work/schema.sql" 2>"$work/schema.err" ||
+    ! grep -q 'CREATE TABLE calls' "$work/schema.sql" ||
+    ! out=$(sqlite3 -bail "$work/calls.sqlite" <"$work/schema.sql" 2>&1); then
+    fail "runbook SQL runs" "could not build the schema from the migrations in $schema_source
+(this check reads its sql: \"\"\" ... \"\"\" literals; update it if they moved)
+$(cat "$work/schema.err" 2>/dev/null)
+$out"
+elif ! out=$(sqlite3 -bail "$work/calls.sqlite" <runbooks/testdata/rows.sql 2>&1); then
+    fail "runbook SQL runs" "runbooks/testdata/rows.sql no longer fits the schema: $out"
+else
+    sql_blocks=0
+    sql_errors=""
+    for book in runbooks/*.md; do
+        block=""
+        while IFS= read -r line; do
+            if [[ "$line" == "-- end of block --" ]]; then
+                sql_blocks=$((sql_blocks + 1))
+                if ! out=$(sqlite3 -readonly -bail "$work/calls.sqlite" <<<"$block" 2>&1 >/dev/null); then
+                    sql_errors+="$book: $out"$'\n'"$block"$'\n'
+                fi
+                block=""
+            else
+                block+="$line"$'\n'
+            fi
+        done < <(fenced sql "$book")
+    done
+    if ((sql_blocks == 0)); then
+        fail "runbook SQL runs" "no \`\`\`sql blocks found in runbooks/"
+    elif [[ -z "$sql_errors" ]]; then
+        ok "runbook SQL runs ($sql_blocks queries)"
+    else
+        fail "runbook SQL runs" "$sql_errors"
+    fi
+fi
+
+# The last line keeps the "NAME: N passed, M failed" shape of every check
+# script; details go on the line before it.
+echo "alert-rules: $cases of the passed/failed are promtool test cases; $skipped checks skipped"
+echo "alert-rules: $passed passed, $failed failed"
+((failed == 0))
