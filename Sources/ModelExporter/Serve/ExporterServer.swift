@@ -42,37 +42,52 @@ struct ExporterServer {
             logger: logger)
         var services: [any Service] = [ingest, app]
         services += extraServices
-        if let notifier, let interval = SystemdNotifier.watchdogInterval(ProcessInfo.processInfo.environment) {
-            services.append(WatchdogService(notifier: notifier, interval: interval, board: board, logger: logger))
+        if let notifier {
+            services.append(SystemdLifecycleService(
+                notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(ProcessInfo.processInfo.environment),
+                board: board, logger: logger))
         }
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
-        try? notifier?.stopping()
         logger.info("model-exporter stopped")
     }
 }
 
-/// Sends WATCHDOG=1 at half the interval systemd asked for, while ingest is alive (a commit
-/// or a poll within the interval).
-struct WatchdogService: Service {
+/// Tells systemd about the service's life beyond READY=1: WATCHDOG=1 at half the interval
+/// systemd asked for while the ingest loop is alive, and STOPPING=1 as soon as a graceful
+/// shutdown begins (before the last batch is committed).
+struct SystemdLifecycleService: Service {
     var notifier: SystemdNotifier
-    var interval: Duration
+    var watchdogInterval: Duration?
     var board: MetricsBoard
     var logger: Logger
 
     func run() async throws {
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        while !Task.isShuttingDownGracefully {
-            // A stuck ingest loop must get the service restarted, so only a live loop pets the dog.
-            if WallClock.monotonic() - board.snapshot.heartbeat < seconds {
-                try? notifier.watchdog()
-            } else {
-                logger.warning("ingest loop has not reported for a watchdog interval; not notifying systemd")
+        await withGracefulShutdownHandler {
+            guard let interval = watchdogInterval else {
+                try? await gracefulShutdown()
+                return
             }
-            try? await Task.sleep(for: interval / 2)
+            let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+            while !Task.isShuttingDownGracefully {
+                // A stuck ingest loop must get the service restarted, so only a live loop pets
+                // the dog. Before the loop's first report, READY=1 has not been sent either, and
+                // systemd does not watch yet.
+                let heartbeat = board.snapshot.heartbeat
+                if heartbeat > 0 {
+                    if WallClock.monotonic() - heartbeat < seconds {
+                        try? notifier.watchdog()
+                    } else {
+                        logger.warning("ingest loop has not reported for a watchdog interval; not notifying systemd")
+                    }
+                }
+                try? await Task.sleep(for: interval / 2)
+            }
+        } onGracefulShutdown: {
+            try? notifier.stopping()
         }
     }
 }
