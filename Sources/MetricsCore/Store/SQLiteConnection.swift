@@ -28,7 +28,14 @@ public final class SQLiteConnection {
 
     public enum Mode: Sendable { case readWrite, readOnly }
 
+    /// Process-wide settings that must precede the first connection.
+    private static let configured: Bool = {
+        _ = csqlite_disable_memory_statistics()
+        return true
+    }()
+
     public init(path: String, mode: Mode = .readWrite) throws(SQLiteError) {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags: Int32 = switch mode {
         case .readWrite: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -118,6 +125,12 @@ public final class SQLiteStatement {
 
     public func bind(_ index: Int32, _ value: Int64?) {
         if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+    }
+
+    /// Binds bytes that stay valid until the statement is stepped and reset (SQLITE_STATIC):
+    /// no copy. The caller guarantees the lifetime.
+    public func bindStatic(_ index: Int32, text bytes: UnsafeRawBufferPointer) {
+        sqlite3_bind_text(handle, index, bytes.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer(bitPattern: 1), Int32(bytes.count), nil)
     }
 
     public func bind(_ index: Int32, blob: UnsafeRawBufferPointer) {
