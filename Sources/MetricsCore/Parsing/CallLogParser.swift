@@ -27,8 +27,8 @@ import Darwin
 /// included (as in Foundation); a known key spelled with escapes (`"\u0061gent"`) is that key;
 /// `-0` is stored as `+0`; a string field may hold `\u0000`; `variant` and `fallback_model` may
 /// be the empty string (only `agent` and `model` must not be); a UTF-8 byte order mark is not
-/// whitespace. Unknown keys are validated as JSON and skipped, up to
-/// ``maximumNestingDepth`` levels of nesting counting the line's own object.
+/// whitespace. Unknown keys are validated as JSON and skipped, up to 64 levels of nesting
+/// counting the line's own object.
 ///
 /// The parser is `mutating` because it interns the strings that repeat on every line (agent,
 /// model, variant, fallback model, error): a hit costs a hash and a compare instead of a heap
@@ -482,11 +482,15 @@ extension CallLogParser {
             )
         }
 
-        /// The raw text of a value, cut at 64 bytes so that a hostile line cannot make the
-        /// message (and the quarantine row) huge.
+        /// The raw text of a value, cut at 64 bytes (on a character boundary) so that a hostile
+        /// line cannot make the message, and the quarantine row, huge.
         static func excerpt(_ base: UnsafeRawPointer, start: Int, end: Int) -> String {
             let limit = 64
-            let length = min(end &- start, limit)
+            var length = min(end &- start, limit)
+            while length > 0, length < end &- start,
+                  base.load(fromByteOffset: start &+ length, as: UInt8.self) & 0xC0 == 0x80 {
+                length &-= 1
+            }
             guard length > 0 else { return "" }
             let text = String(decoding: UnsafeRawBufferPointer(start: base + start, count: length), as: UTF8.self)
             return end &- start > limit ? text + "..." : text
@@ -619,8 +623,8 @@ extension CallLogParser {
                 let scale = exponent &- (fractionEnd &- fractionStart)
                 if significant <= 15, scale >= -22, scale <= 22 {
                     let magnitude = scale < 0
-                        ? Double(mantissa) / Self.powerOfTen(-scale)
-                        : Double(mantissa) * Self.powerOfTen(scale)
+                        ? Double(mantissa) / Self.exactPowersOfTen[-scale]
+                        : Double(mantissa) * Self.exactPowersOfTen[scale]
                     return negative ? -magnitude : magnitude
                 }
             }
@@ -657,33 +661,11 @@ extension CallLogParser {
             }
         }
 
-        static func powerOfTen(_ exponent: Int) -> Double {
-            switch exponent {
-            case 0: 1e0
-            case 1: 1e1
-            case 2: 1e2
-            case 3: 1e3
-            case 4: 1e4
-            case 5: 1e5
-            case 6: 1e6
-            case 7: 1e7
-            case 8: 1e8
-            case 9: 1e9
-            case 10: 1e10
-            case 11: 1e11
-            case 12: 1e12
-            case 13: 1e13
-            case 14: 1e14
-            case 15: 1e15
-            case 16: 1e16
-            case 17: 1e17
-            case 18: 1e18
-            case 19: 1e19
-            case 20: 1e20
-            case 21: 1e21
-            default: 1e22
-            }
-        }
+        /// 10^0 ... 10^22, the powers of ten that are exact doubles.
+        static let exactPowersOfTen: [Double] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+            1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        ]
 
         enum IntegerMagnitude: Equatable {
             case magnitude(Int64)
@@ -822,8 +804,12 @@ extension CallLogParser {
                 // Eight bytes at a time while none is a quote, backslash, control or non-ASCII
                 // byte: the common case for every key and value in the log.
                 while end &- position >= 8 {
-                    let word = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-                    if Self.needsAttention(word) { break }
+                    let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+                    let attention = Self.attentionMask(word)
+                    if attention != 0 {
+                        position &+= attention.trailingZeroBitCount &>> 3
+                        break
+                    }
                     position &+= 8
                 }
                 while position < end {
@@ -859,10 +845,11 @@ extension CallLogParser {
             }
         }
 
-        /// True when one of the eight bytes is `"`, `\`, below 0x20 or at least 0x80
-        /// (the classic has-zero-byte bit tricks; exact, no false positives matter here).
+        /// The high bit of each of the eight bytes (first byte lowest) that is `"`, `\`, below 0x20
+        /// or at least 0x80, by the classic has-zero-byte tricks. Borrows can flag bytes above a
+        /// true one, never below, so the lowest flag is exact, which is all the caller uses.
         @inline(__always)
-        static func needsAttention(_ word: UInt64) -> Bool {
+        static func attentionMask(_ word: UInt64) -> UInt64 {
             let ones: UInt64 = 0x0101_0101_0101_0101
             let highs: UInt64 = 0x8080_8080_8080_8080
             let quote = word ^ (ones &* 0x22)
@@ -870,7 +857,7 @@ extension CallLogParser {
             let hasQuote = (quote &- ones) & ~quote
             let hasBackslash = (backslash &- ones) & ~backslash
             let hasControl = (word &- ones &* 0x20) & ~word
-            return (hasQuote | hasBackslash | hasControl | word) & highs != 0
+            return (hasQuote | hasBackslash | hasControl | word) & highs
         }
 
         /// At a backslash inside a string: checks the escape and moves past it, pairing a high

@@ -8,7 +8,7 @@ public enum RejectReason: String, Sendable, CaseIterable, Comparable {
     case emptyLine = "empty_line"
     /// The line is not exactly one JSON object: a syntax error, data after the object, a raw
     /// control character or a bad escape in a string, an unpaired surrogate escape, nesting deeper
-    /// than ``CallLogParser/maximumNestingDepth``, or a top-level value that is not an object.
+    /// than 64 levels, or a top-level value that is not an object.
     case invalidJSON = "invalid_json"
     /// The bytes are not UTF-8 (overlong forms, encoded surrogates, code points past U+10FFFF and
     /// truncated sequences included).
