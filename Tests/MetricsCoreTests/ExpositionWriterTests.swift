@@ -42,6 +42,33 @@ import Testing
         #expect(text == expected, "exposition differs from \(golden); rerun with UPDATE_GOLDEN=1 after checking the diff")
     }
 
+    @Test func openMetricsMatchesGoldenFile() throws {
+        var snapshot = Self.fixtureSnapshot()
+        for i in snapshot.series.indices { snapshot.series[i].totals.createdTimestamp = 1_764_227_000 }
+        let text = String(decoding: ExpositionWriter.write(snapshot, format: .openMetrics), as: UTF8.self)
+        let golden = Self.fixtures + "/exposition.golden.openmetrics"
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try text.write(toFile: golden, atomically: true, encoding: .utf8)
+        }
+        #expect(text == (try String(contentsOfFile: golden, encoding: .utf8)))
+        #expect(text.hasSuffix("# EOF\n"))
+        // The finetuned request r1 took 5.2 s: its id is the exemplar of the le="7.5" bucket.
+        #expect(text.contains(#"le="7.5"} 1 # {request_id="r1"} 5.2 1764227523.5"#))
+        #expect(text.contains("# TYPE model_requests counter\n"))
+        #expect(text.contains("# UNIT model_request_duration_seconds seconds\n"))
+    }
+
+    @Test(arguments: [
+        ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", ExpositionFormat.openMetrics),
+        ("text/plain;version=0.0.4", .prometheusText),
+        ("application/openmetrics-text; q=0", .prometheusText),
+        ("*/*", .prometheusText),
+    ])
+    func negotiatesTheFormatFromAccept(accept: String, format: ExpositionFormat) {
+        #expect(ExpositionFormat.negotiate(accept: accept) == format)
+        #expect(ExpositionFormat.negotiate(accept: nil) == .prometheusText)
+    }
+
     @Test func passesPromtoolCheckMetrics() throws {
         let output = try Promtool.checkMetrics(ExpositionWriter.write(Self.fixtureSnapshot()))
         #expect(output.status == 0, "promtool check metrics: \(output.text)")

@@ -9,6 +9,8 @@ public struct CallAggregator: Sendable {
         var totals: SeriesTotals
         var rowID: Int64?
         var dirty: Bool
+        /// Not stored: after a restart, buckets get exemplars again with the next requests.
+        var exemplars: [Exemplar?] = []
     }
 
     public let buckets: LatencyBuckets
@@ -61,6 +63,10 @@ public struct CallAggregator: Sendable {
         let bucket = buckets.index(for: call.latencyMs / 1000)
         entries[i].dirty = true
         entries[i].totals.add(call, errorType: errorType, fallbackModel: fallbackModel, bucket: bucket)
+        if let requestID = call.requestID, requestID.utf8.count <= Exemplar.maxRequestIDBytes {
+            if entries[i].exemplars.isEmpty { entries[i].exemplars = Array(repeating: nil, count: buckets.bounds.count + 1) }
+            entries[i].exemplars[bucket] = Exemplar(requestID: requestID, value: call.latencyMs / 1000, timestamp: call.timestamp)
+        }
         counters.acceptedLines &+= 1
         countersDirty = true
     }
@@ -115,8 +121,8 @@ public struct CallAggregator: Sendable {
     }
 
     /// The series as they stand, for a snapshot.
-    public var series: [(key: SeriesKey, totals: SeriesTotals)] {
-        entries.map { ($0.key, $0.totals) }
+    public var series: [PublishedSeries] {
+        entries.map { PublishedSeries(key: $0.key, totals: $0.totals, exemplars: $0.exemplars) }
     }
 
     private mutating func entryIndex(for key: SeriesKey, countFold: Bool) -> Int {
@@ -131,7 +137,9 @@ public struct CallAggregator: Sendable {
             if let i = index[key] { return i }
         }
         index[key] = entries.count
-        entries.append(Entry(key: key, totals: SeriesTotals(bucketCount: buckets.bounds.count), rowID: nil, dirty: true))
+        var totals = SeriesTotals(bucketCount: buckets.bounds.count)
+        totals.createdTimestamp = WallClock.now()
+        entries.append(Entry(key: key, totals: totals, rowID: nil, dirty: true))
         return entries.count - 1
     }
 

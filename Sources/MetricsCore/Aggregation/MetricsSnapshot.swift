@@ -3,7 +3,7 @@
 public struct MetricsSnapshot: Sendable {
     /// Model series; empty until the first catch-up is done, so that Prometheus never sees
     /// history as a burst of traffic.
-    public var series: [(key: SeriesKey, totals: SeriesTotals)] = []
+    public var series: [PublishedSeries] = []
     public var buckets: LatencyBuckets = .default
     public var counters = ExporterCounters()
     public var calllog = CallLogStatus(path: "")

@@ -15,6 +15,8 @@ public struct SeriesTotals: Sendable, Equatable {
     public var latencySumSeconds: Double = 0
     /// Newest `ts` seen in the series, epoch seconds.
     public var lastTimestamp: Double = 0
+    /// When the series was first stored (wall clock, epoch seconds): OpenMetrics `_created`.
+    public var createdTimestamp: Double = 0
 
     public init(bucketCount: Int) {
         latencyBucketCounts = Array(repeating: 0, count: bucketCount + 1)

@@ -10,7 +10,7 @@ public final class MetricsBoard: Sendable {
     private struct State {
         var snapshot = MetricsSnapshot()
         var generation: UInt64 = 0
-        var rendered: (generation: UInt64, bytes: [UInt8])?
+        var rendered: [ExpositionFormat: (generation: UInt64, bytes: [UInt8])] = [:]
     }
 
     private let state = Mutex(State())
@@ -28,18 +28,18 @@ public final class MetricsBoard: Sendable {
         state.withLock { $0.snapshot }
     }
 
-    /// The text exposition of the latest snapshot, rendered at most once per generation.
+    /// The exposition of the latest snapshot, rendered at most once per generation and format.
     /// Rendering happens outside the lock; two scrapes racing on a new generation may both
     /// render, which is harmless.
-    public func exposition() -> [UInt8] {
-        let (snapshot, generation, cached) = state.withLock { ($0.snapshot, $0.generation, $0.rendered) }
-        if let cached, cached.generation == generation { return cached.bytes }
-        let bytes = ExpositionWriter.write(snapshot)
+    public func exposition(_ format: ExpositionFormat = .prometheusText) -> (generation: UInt64, bytes: [UInt8]) {
+        let (snapshot, generation, cached) = state.withLock { ($0.snapshot, $0.generation, $0.rendered[format]) }
+        if let cached, cached.generation == generation { return cached }
+        let bytes = ExpositionWriter.write(snapshot, format: format)
         state.withLock {
-            if ($0.rendered?.generation ?? 0) < generation || $0.rendered == nil {
-                $0.rendered = (generation, bytes)
+            if ($0.rendered[format]?.generation ?? 0) < generation {
+                $0.rendered[format] = (generation, bytes)
             }
         }
-        return bytes
+        return (generation, bytes)
     }
 }

@@ -83,8 +83,8 @@ public final class CallStore {
                 """)
             insertSeriesStatement = try db.prepare("""
                 INSERT INTO series (agent, model, variant, requests_success, requests_error, cost_usd, input_tokens,
-                                    output_tokens, latency_sum_seconds, latency_buckets, last_ts)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                                    output_tokens, latency_sum_seconds, latency_buckets, last_ts, created_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                 """)
             updateSeriesStatement = try db.prepare("""
                 UPDATE series SET requests_success = ?2, requests_error = ?3, cost_usd = ?4, input_tokens = ?5,
@@ -163,7 +163,7 @@ public final class CallStore {
             var series: [Int64: (key: SeriesKey, totals: SeriesTotals)] = [:]
             let select = try db.prepare("""
                 SELECT id, agent, model, variant, requests_success, requests_error, cost_usd, input_tokens,
-                       output_tokens, latency_sum_seconds, latency_buckets, last_ts FROM series
+                       output_tokens, latency_sum_seconds, latency_buckets, last_ts, created_at FROM series
                 """)
             while try select.step() {
                 var totals = SeriesTotals(bucketCount: buckets.bounds.count)
@@ -178,6 +178,7 @@ public final class CallStore {
                     if counts.count == totals.latencyBucketCounts.count { totals.latencyBucketCounts = counts }
                 }
                 totals.lastTimestamp = select.double(11)
+                totals.createdTimestamp = select.double(12)
                 let key = SeriesKey(agent: select.string(1) ?? "", model: select.string(2) ?? "", variant: select.string(3) ?? "")
                 series[select.int64(0)] = (key, totals)
             }
@@ -411,6 +412,7 @@ public final class CallStore {
             s.bind(9, totals.latencySumSeconds)
             s.bind(10, bucketText)
             s.bind(11, totals.lastTimestamp)
+            s.bind(12, totals.createdTimestamp)
             try s.step()
             id = db.lastInsertRowID
         }

@@ -157,5 +157,10 @@ enum StoreSchema {
                 FROM calls
                 GROUP BY 1, 2, 3, 4;
             """),
+        Migration(name: "0003-series-created", sql: """
+            -- When each series was first stored: OpenMetrics `_created` of its counters.
+            ALTER TABLE series ADD COLUMN created_at REAL NOT NULL DEFAULT 0;
+            UPDATE series SET created_at = (SELECT min(applied_at) FROM schema_migrations);
+            """),
     ]
 }

@@ -1,0 +1,26 @@
+/// A recent request that landed in a latency bucket: its id links a slow bucket in Grafana or
+/// the Prometheus UI to a row of `calls` (`model-exporter query request-by-id`).
+public struct Exemplar: Sendable, Equatable {
+    public var requestID: String
+    /// Latency in seconds.
+    public var value: Double
+    /// When the request finished, epoch seconds.
+    public var timestamp: Double
+
+    /// OpenMetrics caps an exemplar's label set at 128 UTF-8 characters; `request_id=""` takes 12.
+    static let maxRequestIDBytes = 116
+}
+
+/// A model series as published: its totals, and the newest exemplar of each latency bucket.
+public struct PublishedSeries: Sendable {
+    public var key: SeriesKey
+    public var totals: SeriesTotals
+    /// One per latency bucket (last is +Inf); nil where no request with an id landed yet.
+    public var exemplars: [Exemplar?]
+
+    public init(key: SeriesKey, totals: SeriesTotals, exemplars: [Exemplar?] = []) {
+        self.key = key
+        self.totals = totals
+        self.exemplars = exemplars
+    }
+}
