@@ -9,12 +9,9 @@ import NIOCore
 enum ExporterRoutes {
     static func router(board: MetricsBoard, telemetryPath: String) -> Router<BasicRequestContext> {
         let router = Router()
-        router.get(RouterPath(telemetryPath)) { _, _ -> Response in
-            let bytes = board.exposition()
-            return Response(
-                status: .ok,
-                headers: [.contentType: ExpositionWriter.contentType],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        let metrics = MetricsEndpoint(board: board)
+        router.get(RouterPath(telemetryPath)) { request, _ -> Response in
+            metrics.response(accept: request.headers[.accept], acceptEncoding: request.headers[.acceptEncoding])
         }
         router.get("/health") { _, _ -> Response in
             let report = HealthReport(board.snapshot)
