@@ -1,0 +1,198 @@
+import ArgumentParser
+import Foundation
+import MetricsCore
+
+/// `model-exporter query NAME`: one of the shipped incident-review queries (`queries/*.sql`,
+/// compiled in: see `ShippedQuery`) against the exporter's database, opened read-only. In WAL
+/// mode a reader neither waits for the ingest nor holds it up, so this is safe while `serve`
+/// runs. Every value reaches SQLite as a bound parameter; nothing is spliced into the SQL.
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Run a shipped incident-review query against the database, read-only (safe while serve runs).",
+        discussion: """
+            Times (--since, --until) are a duration back from now (90s, 30m, 1h, 7d), an RFC 3339 \
+            time (2026-11-27T07:00:00Z) or epoch seconds. The window is [since, until).
+
+            The same queries run in the sqlite3 shell: see docs/sql.md, or --print-sql.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, csv, json
+    }
+
+    @Argument(help: "The query to run (--list shows them).")
+    var name: String?
+
+    @Flag(help: "List the shipped queries with what each one shows.")
+    var list = false
+
+    @Option(help: "Start of the window: 1h, 30m, 7d back from now, an RFC 3339 time or epoch seconds.")
+    var since = "1h"
+
+    @Option(help: "End of the window, exclusive; same forms as --since, or now. (default: now)")
+    var until: String?
+
+    @Option(help: "Only this agent (queries with an agent filter).")
+    var agent: String?
+
+    @Option(name: .customLong("request-id"), help: "The request id, for request-by-id.")
+    var requestID: String?
+
+    @Option(help: "Output: table (aligned, for reading), csv (RFC 4180) or json (an array of objects).")
+    var format: Format = .table
+
+    @Option(name: .customLong("storage.path"),
+            help: "The exporter's database (default: $MODEL_EXPORTER_STORAGE_PATH, else \(SettingCatalog.storagePath.defaultValue ?? "")).")
+    var storagePath: String?
+
+    @Flag(name: .customLong("print-sql"), help: "Print the query's SQL (for the sqlite3 shell) instead of running it.")
+    var printSQL = false
+
+    func validate() throws {
+        if list { return }
+        let query = try Self.query(named: name)
+        _ = try window(now: WallClock.now())
+        if query.takes(":request_id"), (requestID ?? "").isEmpty, !printSQL {
+            throw ValidationError("\(query.name) needs --request-id ID (from an exemplar, or from slowest-requests)")
+        }
+    }
+
+    func run() throws {
+        if list {
+            Self.write(Self.listing())
+            return
+        }
+        let query = try Self.query(named: name)
+        if printSQL {
+            Self.write(query.sql)
+            return
+        }
+        for (given, parameter, flag) in [(agent, ":agent", "--agent"), (requestID, ":request_id", "--request-id")]
+        where given != nil && !query.takes(parameter) {
+            Self.note("\(query.name) has no \(parameter) parameter; \(flag) is ignored")
+        }
+        let (since, until) = try window(now: WallClock.now())
+        let path = Self.databasePath(flag: storagePath, environment: ProcessInfo.processInfo.environment)
+        let connection = try Self.open(path)
+        let result: QueryResult
+        do {
+            result = try query.run(on: connection, with: .init(since: since, until: until, agent: agent, requestID: requestID))
+        } catch {
+            if error.message.hasPrefix("no such table") || error.message.hasPrefix("no such column") {
+                throw QueryFailure("\(path) is not a model-exporter database of this version (\(error.message)): check --storage.path")
+            }
+            if error.code & 0xff == 8 {
+                // SQLITE_READONLY: a WAL database whose exporter is stopped has no -shm file, and
+                // a reader must create one, in the database's directory.
+                throw QueryFailure("""
+                    cannot read \(path): SQLite must create \(path)-shm while the exporter is stopped, and this \
+                    user cannot write to its directory. Run as the database's owner or root, or use \
+                    sqlite3 -readonly 'file:\(path)?immutable=1' while nothing writes it
+                    """)
+            }
+            throw QueryFailure("query \(query.name) failed on \(path): \(error.message)")
+        }
+        switch format {
+        case .table: Self.write(result.table())
+        case .csv: Self.write(result.csv())
+        case .json: Self.write(result.json())
+        }
+        if result.rows.isEmpty {
+            let window = "\(RFC3339Timestamp.format(since)) and \(RFC3339Timestamp.format(until))"
+            Self.note(query.takes(":since") ? "no rows between \(window); widen the window with --since (e.g. --since 7d)" : "no rows")
+        }
+    }
+
+    // MARK: Arguments
+
+    static func query(named name: String?) throws -> ShippedQuery {
+        guard let name, !name.isEmpty else {
+            throw ValidationError("give a query name, or --list to see them: \(ShippedQuery.all.map(\.name).joined(separator: ", "))")
+        }
+        if let query = ShippedQuery.named(name) { return query }
+        let close = ShippedQuery.closestNames(to: name)
+        let hint = close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?"
+        throw ValidationError("no shipped query named \"\(name)\"\(hint) (model-exporter query --list shows them all)")
+    }
+
+    /// [since, until) in epoch seconds, read with one `now` so that `--since 1h` is exactly an hour.
+    func window(now: Double) throws -> (since: Double, until: Double) {
+        guard let since = Self.instant(since, now: now) else {
+            throw ValidationError("--since \"\(since)\" is \(Self.expectedTime)")
+        }
+        let untilText = until ?? "now"
+        guard let until = Self.instant(untilText, now: now) else {
+            throw ValidationError("--until \"\(untilText)\" is \(Self.expectedTime)")
+        }
+        guard since < until else {
+            throw ValidationError("--since (\(RFC3339Timestamp.format(since))) must be before --until (\(RFC3339Timestamp.format(until)))")
+        }
+        return (since, until)
+    }
+
+    static let expectedTime = "neither a duration back from now (90s, 30m, 1h, 7d), an RFC 3339 time (2026-11-27T07:00:00Z) nor epoch seconds"
+
+    /// `now`, epoch seconds (`1764200000`, `1764200000.5`), RFC 3339, or a duration back from `now`.
+    static func instant(_ text: String, now: Double) -> Double? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        if text == "now" { return now }
+        if let seconds = Double(text) { return seconds.isFinite && seconds >= 0 ? seconds : nil }
+        if let time = Array(text.utf8).withUnsafeBytes({ RFC3339Timestamp.parse($0) }) { return time }
+        if let back = DurationText.seconds(text), back.isFinite { return now - back }
+        return nil
+    }
+
+    /// --storage.path, else the variable `serve` reads (set by the systemd unit), else its default.
+    static func databasePath(flag: String?, environment: [String: String]) -> String {
+        if let flag, !flag.isEmpty { return flag }
+        if let value = environment[SettingCatalog.storagePath.environmentVariable], !value.isEmpty { return value }
+        return SettingCatalog.storagePath.defaultValue ?? "model-exporter.sqlite"
+    }
+
+    static func open(_ path: String) throws -> SQLiteConnection {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw QueryFailure("""
+                no database at \(path): give the exporter's --storage.path \
+                (under the systemd unit: --storage.path /var/lib/model-exporter/calls.sqlite, as root)
+                """)
+        }
+        guard !isDirectory.boolValue else { throw QueryFailure("\(path) is a directory: give the database file") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw QueryFailure("cannot read \(path): permission denied (the systemd unit's database belongs to its dynamic user: run as root)")
+        }
+        do {
+            let connection = try SQLiteConnection(path: path, mode: .readOnly)
+            // A reader waits only while a checkpoint resets the WAL; a few seconds is plenty.
+            connection.setBusyTimeout(milliseconds: 5000)
+            return connection
+        } catch {
+            throw QueryFailure("cannot open \(path) read-only: \(error.message)")
+        }
+    }
+
+    // MARK: Output
+
+    static func listing() -> String {
+        let width = ShippedQuery.all.map(\.name.count).max() ?? 0
+        return ShippedQuery.all.map { query in
+            query.name + String(repeating: " ", count: width - query.name.count + 2) + query.summary + "\n"
+        }.joined()
+    }
+
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data("note: \(text)\n".utf8))
+    }
+}
+
+/// A query that could not run, with what to do about it. ArgumentParser prints it as
+/// `Error: …` and exits 1.
+struct QueryFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
