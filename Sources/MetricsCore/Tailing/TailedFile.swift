@@ -60,6 +60,21 @@ final class TailedFile {
     func readLines(into sink: some CallLogSink, budget: Int) throws(TailError) -> (lines: Int, bytes: Int64, eof: Bool) {
         var lines = 0
         let offsetBefore = readOffset
+        // An unfinished line is read again from the file rather than kept across polls: a
+        // writer may cut a torn last line back to its newline and write a new one, and stale
+        // buffered bytes would then be glued onto it. Costs at most one line's re-read.
+        if skip == nil && start < end && lines == 0 && !continuingBatch {
+            start = 0
+            end = 0
+            nextRead = offset
+        }
+        continuingBatch = false
+        defer {
+            continuingBatch = lines >= budget
+            if fingerprint.count < FileIdentity.fingerprintLength && nextRead > Int64(fingerprint.count) {
+                extendFingerprint()
+            }
+        }
         while lines < budget {
             if start < end, let base = buffer.baseAddress {
                 if let found = memchr(base + start, 0x0A, end - start) {
@@ -106,6 +121,18 @@ final class TailedFile {
     }
 
     private var bufferHasNewData = false
+    /// The furthest offset ever read.
+    private var highWater: Int64 = 0
+    /// The last call stopped at its line budget, not at the end of the data: the buffered
+    /// bytes are complete lines still to hand over, not an unfinished one.
+    private var continuingBatch = false
+
+    private func extendFingerprint() {
+        let head = Self.readFingerprint(fd: fd)
+        if head.count > fingerprint.count && head.prefix(fingerprint.count).elementsEqual(fingerprint) {
+            fingerprint = head
+        }
+    }
 
     /// Reads the next chunk behind the buffered bytes, growing the buffer up to the line limit.
     private func fill() throws(TailError) {
@@ -133,7 +160,12 @@ final class TailedFile {
             if n > 0 {
                 end += n
                 nextRead += Int64(n)
-                lastDataAt = WallClock.monotonic()
+                // Re-reading an unfinished line is not new data: only bytes past the furthest
+                // point ever read keep a renamed file's grace period open.
+                if nextRead > highWater {
+                    highWater = nextRead
+                    lastDataAt = WallClock.monotonic()
+                }
                 bufferHasNewData = true
             }
             return
@@ -184,7 +216,15 @@ final class TailedFile {
     /// its first bytes are no longer the ones we saw. Extends a short fingerprint as the file grows.
     func checkTruncated() -> Bool {
         guard let size = size() else { return false }
-        if size < nextRead { return true }
+        // Shorter than what was handed over: truncated. Shorter only than what was read ahead
+        // (an unfinished line cut back by its writer): read that line again, nothing more.
+        if size < readOffset { return true }
+        if size < nextRead {
+            start = 0
+            end = 0
+            skip = nil
+            nextRead = offset
+        }
         let want = Int(min(Int64(FileIdentity.fingerprintLength), size))
         guard want > 0 else { return false }
         var head = [UInt8](repeating: 0, count: want)
@@ -197,6 +237,7 @@ final class TailedFile {
 
     /// Starts again from the first byte (after a truncation).
     func restartFromBeginning() {
+        highWater = 0
         offset = 0
         nextRead = 0
         start = 0
