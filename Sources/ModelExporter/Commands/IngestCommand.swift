@@ -12,6 +12,12 @@ struct IngestCommand: ParsableCommand {
 
     @OptionGroup var options: ServeOptions
 
+    /// Settings are checked here, not in `run()`, so a problem is reported with this
+    /// command's usage line rather than the top-level one.
+    func validate() throws {
+        _ = try options.resolve(environment: ProcessInfo.processInfo.environment)
+    }
+
     @Flag(help: "Print a JSON summary (lines, seconds, lines/s, CPU seconds, peak RSS) on stdout.")
     var json = false
 

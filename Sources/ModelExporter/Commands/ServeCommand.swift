@@ -10,6 +10,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ServeOptions
 
+    /// Settings are checked here, not in `run()`, so a problem is reported with this
+    /// command's usage line rather than the top-level one.
+    func validate() throws {
+        _ = try options.resolve(environment: ProcessInfo.processInfo.environment)
+    }
+
     func run() async throws {
         let settings = try options.resolve(environment: ProcessInfo.processInfo.environment)
         let logger = ExporterLogging.bootstrap(level: settings.logLevel)

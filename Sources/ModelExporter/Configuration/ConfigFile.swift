@@ -43,6 +43,9 @@ enum ConfigFile {
             switch value {
             case let nested as [String: Any]:
                 flatten(nested, prefix: name, into: &result, problems: &problems, path: path)
+            case is NSNull:
+                // `path:` with nothing after it: an error, not the text "<null>".
+                problems.append("\(path) key \(name) has no value (remove the key to use the default)")
             case let list as [Any]:
                 result[name] = list.map { "\($0)" }.joined(separator: ",")
             case let scalar:

@@ -51,7 +51,14 @@ struct ExporterServer {
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            logger.error("model-exporter stopped on an error", metadata: [
+                "error": "\(error)", "listen": "\(settings.listenHost):\(settings.listenPort)",
+            ])
+            throw ServeFailure(message: "model-exporter stopped: \(error) (listening on \(settings.listenHost):\(settings.listenPort))")
+        }
         logger.info("model-exporter stopped")
     }
 }
@@ -90,4 +97,10 @@ struct SystemdLifecycleService: Service {
             try? notifier.stopping()
         }
     }
+}
+
+/// Why `serve` stopped on an error; printed once, and the exit status is non-zero.
+struct ServeFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -30,6 +30,16 @@ final class IngestService: Service, Sendable {
     }
 
     func run() async throws {
+        // Graceful shutdown (SIGTERM) and cancellation (another service failed, e.g. the port
+        // is taken) both stop the thread; otherwise the group would wait on it forever.
+        try await withTaskCancellationHandler {
+            try await runThread()
+        } onCancel: {
+            self.stop()
+        }
+    }
+
+    private func runThread() async throws {
         try await withGracefulShutdownHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let thread = Thread { [self] in
