@@ -12,7 +12,7 @@ public final class CallIngestor: CallLogSink {
     public let configuration: IngestConfiguration
     private let store: CallStore
     private let logger: Logger
-    private var tailer: CallLogTailer
+    private var tailer: CallLogSet
     private var aggregator: CallAggregator
     private var parser = CallLogParser()
 
@@ -32,8 +32,8 @@ public final class CallIngestor: CallLogSink {
         self.store = store
         self.logger = logger
         aggregator = try store.loadAggregator(limits: configuration.limits)
-        tailer = CallLogTailer(path: configuration.calllogPath, stored: try store.openSources(),
-                               maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
+        tailer = CallLogSet(pattern: configuration.calllogPath, stored: try store.openSources(), finished: try store.finishedSources(),
+                            maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
         for key in configuration.knownSeries { aggregator.declare(key, at: WallClock.now()) }
         needsCommit = !configuration.knownSeries.isEmpty
     }
@@ -107,8 +107,8 @@ public final class CallIngestor: CallLogSink {
 
     private func reload() throws(StoreError) {
         aggregator = try store.loadAggregator(limits: configuration.limits)
-        tailer = CallLogTailer(path: configuration.calllogPath, stored: try store.openSources(),
-                               maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
+        tailer = CallLogSet(pattern: configuration.calllogPath, stored: try store.openSources(), finished: try store.finishedSources(),
+                            maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
         for key in configuration.knownSeries { aggregator.declare(key, at: WallClock.now()) }
         parser = CallLogParser()
         needsCommit = true

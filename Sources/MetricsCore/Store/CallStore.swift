@@ -134,10 +134,19 @@ public final class CallStore {
 
     /// Sources not yet finished, oldest first.
     public func openSources() throws(StoreError) -> [SourceFile] {
+        try sources(finished: false)
+    }
+
+    /// Sources read to their end: a glob must not read them again under another name.
+    public func finishedSources() throws(StoreError) -> [SourceFile] {
+        try sources(finished: true)
+    }
+
+    private func sources(finished: Bool) throws(StoreError) -> [SourceFile] {
         do {
             let select = try db.prepare("""
                 SELECT id, path, device, inode, fingerprint, read_offset, state FROM sources
-                WHERE state != 'finished' ORDER BY id
+                WHERE (state = 'finished') = \(finished ? 1 : 0) ORDER BY id
                 """)
             var result: [SourceFile] = []
             while try select.step() {

@@ -34,6 +34,8 @@ public struct CallLogStatus: Sendable, Equatable {
     /// Unread bytes in all open files.
     public var lagBytes: Int64
     public var lastError: String?
+    /// Paths followed (more than one for a glob).
+    public var files: Int = 1
 
     public init(path: String, fileExists: Bool = false, readOffset: Int64 = 0, fileSize: Int64 = 0,
                 drainingFiles: Int = 0, lagBytes: Int64 = 0, lastError: String? = nil) {

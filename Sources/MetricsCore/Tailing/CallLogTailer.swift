@@ -35,6 +35,7 @@ public final class CallLogTailer {
     private var active: TailedFile?
     private var draining: [TailedFile] = []
     private var finished: [SourcePosition] = []
+    private var finishedIdentities: [Int64: FileIdentity] = [:]
     private var toResume: [SourceFile]?
     private var pathExists = false
     private var lastError: String?
@@ -80,6 +81,7 @@ public final class CallLogTailer {
             if WallClock.monotonic() - max(file.lastDataAt, file.rotatedAt ?? 0) >= rotationGrace {
                 bytes += file.flushPartialLine(into: sink)
                 finished.append(SourcePosition(id: file.sourceID, readOffset: file.readOffset, fingerprint: file.fingerprint, state: .finished))
+                finishedIdentities[file.sourceID] = file.identity
                 draining.remove(at: index)
                 logger.info("finished reading rotated call log", metadata: ["file": "\(file.path)", "source": "\(file.sourceID)"])
                 continue
@@ -149,9 +151,28 @@ public final class CallLogTailer {
         return result
     }
 
+    /// Identities of the files this tailer has open (the active one and renamed ones).
+    var openIdentities: [FileIdentity] {
+        draining.map(\.identity) + (active.map { [$0.identity] } ?? [])
+    }
+
+    func identity(of source: Int64) -> FileIdentity? {
+        (draining + (active.map { [$0] } ?? [])).first { $0.sourceID == source }?.identity ?? finishedIdentities[source]
+    }
+
+    /// Files finished since the last commit, with their fingerprints.
+    var finishedSinceCommit: [SourcePosition] { finished }
+
+    /// Nothing open, nothing to resume, and the path is gone: a dated file of a glob that was
+    /// deleted after it was read.
+    var isIdle: Bool {
+        active == nil && draining.isEmpty && toResume == nil && !pathExists && finished.isEmpty
+    }
+
     /// The positions from `positions()` are stored: finished files need not be written again.
     public func didCommit() {
         finished.removeAll()
+        finishedIdentities.removeAll()
     }
 
     public var status: CallLogStatus {
