@@ -2,28 +2,32 @@ public import Logging
 
 /// The ingest pipeline: tail → parse → store, one transaction per batch, then publish.
 ///
-/// `step()` reads up to one batch of lines, stores calls and quarantined lines, folds them
-/// into the totals and commits rows, read positions and totals together. When a commit
-/// fails, everything since the last commit is dropped in memory too (the aggregator and the
-/// tailer are rebuilt from the store), so the next attempt starts from exactly what is stored.
+/// A `BatchReader` thread tails and parses up to one batch of lines while this side inserts
+/// the previous batch's calls and quarantined lines, folds them into the totals and commits
+/// rows, read positions and totals together. When a commit fails, everything since the last
+/// commit is dropped in memory too: the reader is stopped, its queued batches discarded, and
+/// both halves are rebuilt from the store, so the next attempt starts from exactly what is
+/// stored.
 ///
-/// Runs on one thread; only the snapshot it returns is shared.
-public final class CallIngestor: CallLogSink {
+/// `step()` and the rest run on one thread (the caller's); only the snapshot is shared.
+public final class CallIngestor {
     public let configuration: IngestConfiguration
     private let store: CallStore
     private let logger: Logger
-    private var tailer: CallLogSet
+    private var reader: BatchReader?
     private var aggregator: CallAggregator
-    private var parser = CallLogParser()
+    private var lastStatus: CallLogStatus
 
     private var needsCommit = false
-    private var batchError: (any Error)?
+    private var needsReload = false
     public private(set) var catchUpComplete = false
     private var commits: UInt64 = 0
     private var storeErrors: UInt64 = 0
     private var lastStoreError: String?
     private var lastCommitTime: Double?
     private let startTime = WallClock.now()
+    /// How long the reader waits for new lines when it is at the end of every file.
+    public var idlePoll = 0.1
 
     private var progress = BackfillProgress()
 
@@ -31,51 +35,59 @@ public final class CallIngestor: CallLogSink {
         self.configuration = configuration
         self.store = store
         self.logger = logger
+        lastStatus = CallLogStatus(path: configuration.calllogPath)
         aggregator = try store.loadAggregator(limits: configuration.limits)
-        tailer = CallLogSet(pattern: configuration.calllogPath, stored: try store.openSources(), finished: try store.finishedSources(),
-                            maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
         for key in configuration.knownSeries { aggregator.declare(key, at: WallClock.now()) }
         needsCommit = !configuration.knownSeries.isEmpty
+        reader = try makeReader()
+    }
+
+    deinit {
+        reader?.stop()
+    }
+
+    private func makeReader() throws(StoreError) -> BatchReader {
+        let files = CallLogSet(pattern: configuration.calllogPath, stored: try store.openSources(), finished: try store.finishedSources(),
+                               maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
+        let reader = BatchReader(files: files, nextSourceID: try store.nextSourceID(), batchLines: configuration.batchLines,
+                                 maxLineBytes: configuration.maxLineBytes, idlePoll: idlePoll, logger: logger)
+        reader.start()
+        return reader
     }
 
     public struct StepOutcome: Sendable {
         /// Lines read in this step.
         public var lines: Int
-        /// Every open file was read to its end.
+        /// Every open file was read to its end (by a poll that began after this step did,
+        /// when `fresh` was asked for).
         public var caughtUp: Bool
         /// The commit failed; the step will be retried from the last commit.
         public var failed: Bool
     }
 
-    /// Reads up to one batch and commits it.
-    public func step() -> StepOutcome {
+    /// Stores the next batch the reader made. With `fresh`, waits for a batch read after this
+    /// call began, so "caught up" covers everything written before it (tests and one-shot
+    /// ingest); without, takes whatever batch comes next, waiting at most `timeout` seconds.
+    public func step(fresh: Bool = true, timeout: Double = 5) -> StepOutcome {
         var outcome = StepOutcome(lines: 0, caughtUp: false, failed: false)
         do {
             if needsReload { try reload() }
-            let polled = try tailer.poll(into: self, lineBudget: configuration.batchLines)
-            outcome.lines = polled.lines
-            outcome.caughtUp = polled.caughtUp
-            if let batchError { throw batchError }
-            if polled.bytes > 0 {
-                aggregator.recordRead(bytes: Int(polled.bytes))
-                needsCommit = true
+            guard let reader else { return outcome }
+            let wanted = fresh ? reader.requestPoll() : 0
+            var batch: ParsedBatch?
+            let deadline = WallClock.monotonic() + timeout
+            while let next = reader.next(timeout: max(0, deadline - WallClock.monotonic())) {
+                try store(next)
+                outcome.lines += next.lines
+                batch = next
+                if next.sequence >= wanted || next.lines > 0 { break }
             }
-            if needsCommit {
-                for position in tailer.positions() {
-                    try store.updateSource(id: position.id, readOffset: position.readOffset,
-                                           fingerprint: position.fingerprint, state: position.state)
-                }
-                try store.commit(&aggregator)
-                tailer.didCommit()
-                needsCommit = false
-                commits += 1
-                lastCommitTime = WallClock.now()
-                lastStoreError = nil
+            guard let batch else { return outcome }
+            lastStatus = batch.status
+            outcome.caughtUp = batch.caughtUp && batch.sequence >= wanted && batch.readError == nil
+            if let error = batch.readError {
+                logger.error("call log read failed; retrying", metadata: ["error": "\(error)"])
             }
-        } catch let error as TailError {
-            // The file could not be read; what was read before the error is committed on the next step.
-            logger.error("call log read failed; retrying", metadata: ["error": "\(error)"])
-            outcome.failed = true
         } catch {
             recover(from: error)
             outcome.failed = true
@@ -87,9 +99,41 @@ public final class CallIngestor: CallLogSink {
                         metadata: ["lines": "\(aggregator.counters.acceptedLines + aggregator.counters.rejectedTotal)",
                                    "series": "\(aggregator.seriesCount)"])
         } else if !catchUpComplete {
-            progress.report(lines: outcome.lines, status: tailer.status, logger: logger)
+            progress.report(lines: outcome.lines, status: lastStatus, logger: logger)
         }
         return outcome
+    }
+
+    /// Inserts one batch and commits it with its read positions and the totals.
+    private func store(_ batch: ParsedBatch) throws {
+        guard batch.changesStore || needsCommit else { return }
+        for source in batch.newSources {
+            try store.registerSource(id: source.id, path: source.path, identity: source.identity, fingerprint: source.fingerprint)
+        }
+        for item in batch.items {
+            switch item {
+            case let .call(call, source, offset):
+                try store.insertCall(call, sourceID: source, offset: offset)
+                aggregator.add(call)
+            case let .rejected(rejection, source, offset, length, excerpt):
+                try store.insertRejected(reason: rejection.reason, detail: rejection.detail, sourceID: source,
+                                         offset: offset, length: length, excerpt: excerpt)
+                aggregator.reject(rejection.reason)
+            }
+        }
+        if batch.bytes > 0 { aggregator.recordRead(bytes: Int(batch.bytes)) }
+        for _ in 0..<batch.rotations { aggregator.recordRotation() }
+        for _ in 0..<batch.truncations { aggregator.recordTruncation() }
+        for _ in 0..<batch.lostFiles { aggregator.recordLostFile() }
+        for position in batch.positions {
+            try store.updateSource(id: position.id, readOffset: position.readOffset,
+                                   fingerprint: position.fingerprint, state: position.state)
+        }
+        try store.commit(&aggregator)
+        needsCommit = false
+        commits += 1
+        lastCommitTime = WallClock.now()
+        lastStoreError = nil
     }
 
     /// Drops everything since the last commit; state is rebuilt from the store before the
@@ -98,19 +142,16 @@ public final class CallIngestor: CallLogSink {
         store.rollback()
         storeErrors += 1
         lastStoreError = "\(error)"
-        batchError = nil
         needsReload = true
+        reader?.stop()
+        reader = nil
         logger.error("storing a batch failed; retrying from the last commit", metadata: ["error": "\(error)"])
     }
 
-    private var needsReload = false
-
     private func reload() throws(StoreError) {
         aggregator = try store.loadAggregator(limits: configuration.limits)
-        tailer = CallLogSet(pattern: configuration.calllogPath, stored: try store.openSources(), finished: try store.finishedSources(),
-                            maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
         for key in configuration.knownSeries { aggregator.declare(key, at: WallClock.now()) }
-        parser = CallLogParser()
+        reader = try makeReader()
         needsCommit = true
         needsReload = false
     }
@@ -134,7 +175,7 @@ public final class CallIngestor: CallLogSink {
         if catchUpComplete { snapshot.series = aggregator.series }
         snapshot.buckets = aggregator.buckets
         snapshot.counters = aggregator.counters
-        snapshot.calllog = tailer.status
+        snapshot.calllog = lastStatus
         snapshot.catchUpComplete = catchUpComplete
         snapshot.seriesCount = aggregator.seriesCount
         snapshot.seriesLimit = configuration.limits.maxSeries
@@ -147,56 +188,6 @@ public final class CallIngestor: CallLogSink {
         snapshot.startTime = startTime
         snapshot.heartbeat = WallClock.monotonic()
         return snapshot
-    }
-
-    // MARK: CallLogSink
-
-    public func line(_ bytes: UnsafeRawBufferPointer, source: Int64, offset: Int64) {
-        guard batchError == nil else { return }
-        do {
-            switch parser.parse(bytes) {
-            case .success(let call):
-                try store.insertCall(call, sourceID: source, offset: offset)
-                aggregator.add(call)
-            case .failure(let rejection):
-                try store.insertRejected(reason: rejection.reason, detail: rejection.detail, sourceID: source,
-                                         offset: offset, length: Int64(bytes.count), excerpt: bytes)
-                aggregator.reject(rejection.reason)
-            }
-        } catch {
-            batchError = error
-        }
-    }
-
-    public func oversizedLine(source: Int64, offset: Int64, length: Int64, excerpt: UnsafeRawBufferPointer) {
-        guard batchError == nil else { return }
-        do {
-            try store.insertRejected(reason: .tooLong, detail: "line of \(length) bytes is longer than the limit of \(configuration.maxLineBytes) bytes",
-                                     sourceID: source, offset: offset, length: length, excerpt: excerpt)
-            aggregator.reject(.tooLong)
-        } catch {
-            batchError = error
-        }
-    }
-
-    public func registerSource(path: String, identity: FileIdentity, fingerprint: [UInt8]) throws -> Int64 {
-        needsCommit = true
-        return try store.registerSource(path: path, identity: identity, fingerprint: fingerprint, state: .active)
-    }
-
-    public func fileRotated(source: Int64) {
-        aggregator.recordRotation()
-        needsCommit = true
-    }
-
-    public func fileTruncated(source: Int64) {
-        aggregator.recordTruncation()
-        needsCommit = true
-    }
-
-    public func fileLost(source: Int64) {
-        aggregator.recordLostFile()
-        needsCommit = true
     }
 }
 

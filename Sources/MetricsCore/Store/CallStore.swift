@@ -75,8 +75,8 @@ public final class CallStore {
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 """)
             insertSourceStatement = try db.prepare("""
-                INSERT INTO sources (path, device, inode, fingerprint, read_offset, state, first_seen, updated_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+                INSERT INTO sources (id, path, device, inode, fingerprint, read_offset, state, first_seen, updated_at)
+                VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
                 """)
             updateSourceStatement = try db.prepare("""
                 UPDATE sources SET read_offset = ?2, fingerprint = ?3, state = ?4, updated_at = ?5 WHERE id = ?1
@@ -282,19 +282,30 @@ public final class CallStore {
 
     public var hasOpenBatch: Bool { inTransaction }
 
-    public func registerSource(path: String, identity: FileIdentity, fingerprint: [UInt8], state: SourceFile.State) throws(SQLiteError) -> Int64 {
+    /// One past the largest source id: the reader thread assigns ids of new files itself.
+    public func nextSourceID() throws(StoreError) -> Int64 {
+        do {
+            let select = try db.prepare("SELECT ifnull(max(id), 0) + 1 FROM sources")
+            _ = try select.step()
+            return select.int64(0)
+        } catch {
+            throw StoreError.wrap("cannot read the sources", error)
+        }
+    }
+
+    public func registerSource(id: Int64, path: String, identity: FileIdentity, fingerprint: [UInt8]) throws(SQLiteError) {
         try beginIfNeeded()
         let s = insertSourceStatement
         defer { s.reset() }
+        s.bind(8, id)
         s.bind(1, path)
         s.bind(2, Int64(bitPattern: identity.device))
         s.bind(3, Int64(bitPattern: identity.inode))
         fingerprint.withUnsafeBytes { s.bind(4, blob: $0) }
         s.bind(5, Int64(0))
-        s.bind(6, state.rawValue)
+        s.bind(6, SourceFile.State.active.rawValue)
         s.bind(7, WallClock.now())
         try s.step()
-        return db.lastInsertRowID
     }
 
     public func updateSource(id: Int64, readOffset: Int64, fingerprint: [UInt8], state: SourceFile.State) throws(SQLiteError) {
@@ -347,6 +358,22 @@ public final class CallStore {
             }
         }
         _ = try stepped.get()
+    }
+
+    public func insertRejected(reason: RejectReason, detail: String, sourceID: Int64, offset: Int64, length: Int64,
+                               excerpt: [UInt8]) throws(SQLiteError) {
+        // The blob is bound with SQLITE_TRANSIENT (copied) inside the closure; the step follows it.
+        try beginIfNeeded()
+        let s = insertRejectedStatement
+        defer { s.reset() }
+        s.bind(1, WallClock.now())
+        s.bind(2, sourceID)
+        s.bind(3, offset)
+        s.bind(4, reason.rawValue)
+        s.bind(5, detail)
+        s.bind(6, length)
+        excerpt.withUnsafeBytes { s.bind(7, blob: UnsafeRawBufferPointer(rebasing: $0.prefix(4096))) }
+        try s.step()
     }
 
     public func insertRejected(reason: RejectReason, detail: String, sourceID: Int64, offset: Int64, length: Int64,
