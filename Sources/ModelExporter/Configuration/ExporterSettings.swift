@@ -47,18 +47,7 @@ struct ExporterSettings: Sendable {
                 problems.append("\(configFile): unknown key \"\(key)\" (known keys: \(known.sorted().joined(separator: ", ")))")
             }
         }
-        var raw: [(spec: SettingSpec, value: String?, source: SettingSource)] = []
-        for spec in SettingCatalog.all {
-            if let value = flags[spec.flag] {
-                raw.append((spec, value, .flag))
-            } else if let value = environment[spec.environmentVariable] {
-                raw.append((spec, value, .environment))
-            } else if let value = fileValues[spec.fileKey] {
-                raw.append((spec, value, .file))
-            } else {
-                raw.append((spec, spec.defaultValue, .default))
-            }
-        }
+        let raw = rawValues(flags: flags, environment: environment, fileValues: fileValues)
         func value(_ spec: SettingSpec) -> (String?, String) {
             let entry = raw.first { $0.spec.flag == spec.flag }!
             let origin = switch entry.source {
@@ -169,6 +158,18 @@ struct ExporterSettings: Sendable {
             calllogPath: calllogPath, maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, storagePath: storagePath,
             retention: retention, rollupRetention: rollupRetention, batchLines: batchLines, maxSeries: maxSeries,
             buckets: buckets, knownAgents: knownAgents, logLevel: logLevel, raw: raw)
+    }
+
+    /// Each setting's raw value and source, by the precedence flag > environment > file >
+    /// default, before any validation (`check-config` shows them even when some are invalid).
+    static func rawValues(flags: [String: String], environment: [String: String], fileValues: [String: String])
+        -> [(spec: SettingSpec, value: String?, source: SettingSource)] {
+        SettingCatalog.all.map { spec -> (spec: SettingSpec, value: String?, source: SettingSource) in
+            if let value = flags[spec.flag] { return (spec, value, .flag) }
+            if let value = environment[spec.environmentVariable] { return (spec, value, .environment) }
+            if let value = fileValues[spec.fileKey] { return (spec, value, .file) }
+            return (spec, spec.defaultValue, .default)
+        }
     }
 
     var ingestConfiguration: IngestConfiguration {

@@ -3,30 +3,75 @@ import Hummingbird
 import MetricsCore
 import NIOCore
 
-/// The HTTP surface: /metrics, /health and a landing page. Routes only pick the bytes and set
-/// headers; the exposition and the health report are built elsewhere from the published snapshot.
-/// No route reads or writes a file named by the request.
+/// The HTTP surface: /metrics, /health, /health/{agent} and a landing page. Routes only pick
+/// the bytes and set headers; the exposition and the health report are built elsewhere, from
+/// the published snapshot and (for agents) from ``AgentHealthProbe``, whose queries run off
+/// the event loop. No route reads or writes a file named by the request; the agent name in
+/// the path only ever reaches SQLite as a bound parameter.
 enum ExporterRoutes {
-    static func router(board: MetricsBoard, telemetryPath: String) -> Router<BasicRequestContext> {
+    static func router(board: MetricsBoard, telemetryPath: String, agentHealth: AgentHealthProbe? = nil,
+                       statusPage: StatusPageSource? = nil) -> Router<BasicRequestContext> {
         let router = Router()
+        // The status page reads the database the agent probe reads, and takes states from it.
+        let statusPage = statusPage ?? agentHealth.map { StatusPageSource(path: $0.path, agentHealth: $0) }
         let metrics = MetricsEndpoint(board: board)
         router.get(RouterPath(telemetryPath)) { request, _ -> Response in
             metrics.response(accept: request.headers[.accept], acceptEncoding: request.headers[.acceptEncoding])
         }
         router.get("/health") { _, _ -> Response in
-            let report = HealthReport(board.snapshot)
-            return Response(
-                status: HTTPResponse.Status(code: report.httpStatusCode),
-                headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(report.json()))))
+            var agents: Result<AgentHealthOverview, AgentHealthError>?
+            if let agentHealth {
+                do throws(AgentHealthError) {
+                    agents = .success(try await agentHealth.overview())
+                } catch {
+                    agents = .failure(error)
+                }
+            }
+            let report = HealthReport(board.snapshot, agentHealth: agents)
+            return json(report.json(), status: report.httpStatusCode)
+        }
+        router.get("/health/{agent}") { _, context -> Response in
+            let raw = context.parameters.get("agent") ?? ""
+            let agent = raw.removingPercentEncoding ?? raw
+            guard let agentHealth else {
+                return json(errorBody("agent health is not available in this server"), status: 503)
+            }
+            do throws(AgentHealthError) {
+                guard let health = try await agentHealth.health(of: agent) else {
+                    return json(errorBody("unknown agent: no series and no calls from it", agent: agent), status: 404)
+                }
+                return json(HealthReport.Agent(health).json(), status: 200)
+            } catch {
+                return json(errorBody(error.description, agent: agent), status: 503)
+            }
         }
         router.get("/") { _, _ -> Response in
-            Response(
+            // Always 200, also when the database cannot be read (the page says why): it is a
+            // page for people; /health is the one for machines.
+            let html = if let statusPage {
+                StatusPage.html(await statusPage.page(), telemetryPath: telemetryPath)
+            } else {
+                LandingPage.html(telemetryPath: telemetryPath)
+            }
+            return Response(
                 status: .ok,
-                headers: [.contentType: "text/html; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: LandingPage.html(telemetryPath: telemetryPath))))
+                headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
         }
         return router
+    }
+
+    private static func json(_ body: Data, status: Int) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: status),
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(body))))
+    }
+
+    private static func errorBody(_ message: String, agent: String? = nil) -> Data {
+        var object: [String: String] = ["error": message]
+        if let agent { object["agent"] = agent }
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
     }
 }
 
@@ -41,7 +86,7 @@ enum LandingPage {
         <p>Prometheus exporter for an LLM gateway's call log.</p>
         <ul>
         <li><a href="\(telemetryPath)">Metrics</a></li>
-        <li><a href="/health">Health</a></li>
+        <li><a href="/health">Health</a> (and <code>/health/{agent}</code>)</li>
         </ul>
         </body></html>
         """

@@ -14,10 +14,14 @@ struct ExporterServer {
     var extraServices: [any Service] = []
 
     func run() async throws {
+        // The web config first: a bad one must stop the start before anything is opened.
+        let web = try WebSecurity.load(path: settings.webConfigFile)
         logger.info("starting model-exporter", metadata: [
             "version": "\(ExporterVersion.current)", "calllog": "\(settings.calllogPath)",
             "storage": "\(settings.storagePath)", "listen": "\(settings.listenHost):\(settings.listenPort)",
+            "web": "\(web.summary)",
         ])
+        for warning in web.warnings() { logger.warning("\(warning)") }
         let board = MetricsBoard()
         let notifier = SystemdNotifier.fromEnvironment()
         let ingest = IngestService(
@@ -30,11 +34,12 @@ struct ExporterServer {
                     logger.warning("cannot notify systemd", metadata: ["error": "\(error)"])
                 }
             })
-        let router = ExporterRoutes.router(board: board, telemetryPath: settings.telemetryPath)
+        let router = ExporterRoutes.router(board: board, telemetryPath: settings.telemetryPath, agentHealth: AgentHealthProbe(path: settings.storagePath))
         let logger = self.logger
         let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: nil),
+            responder: web.responder(wrapping: router.buildResponder()),
+            server: try web.serverBuilder(),
+            configuration: web.applicationConfiguration(address: .hostname(settings.listenHost, port: settings.listenPort), logger: logger),
             onServerRunning: { channel in
                 logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")",
                                                     "port": "\(channel.localAddress?.port ?? 0)"])

@@ -1,0 +1,66 @@
+/// The A/B report behind `model-exporter report`: per agent, the fine-tuned arm against the
+/// baseline over a window, and a recommendation a rollout script can gate on.
+///
+/// Figures per arm: requests; success rate and first-attempt error rate (`error IS NOT NULL`)
+/// with 95% Wilson intervals; fallback rate; latency p50/p95/p99 (exact from raw calls;
+/// estimated from histogram buckets once the window reaches hours that retention has rolled
+/// up); cost per request and per 1,000 tokens.
+///
+/// The rule, per agent (`docs/report.md` has the same text; change both together):
+///
+/// 1. **hold** when either arm has fewer than `minimumSamples` requests in the window (default
+///    200): "not enough data". No test is run and nothing is guessed.
+/// 2. **roll back** when the fine-tuned arm is significantly worse on at least one of:
+///    - success rate: pooled two-proportion z-test, two-sided p < 0.05, fine-tuned lower;
+///    - first-attempt error rate: the same test, fine-tuned higher;
+///    - latency: Mann–Whitney U (normal approximation, tie and continuity corrected), two-sided
+///      p < 0.05 with fine-tuned calls tending to be slower (U > n₁n₂/2), **and** fine-tuned
+///      p95 more than 20% above the baseline's p95 (a significant but small slowdown is not
+///      reason enough).
+/// 3. **proceed** otherwise: enough data and not significantly worse on any of the three.
+///
+/// Fallback rate and cost are reported (the fallback rate with its own z-test) but do not
+/// decide. The report's recommendation is the worst of its agents' (roll back > hold >
+/// proceed), and so is the exit code: 0 proceed, 3 hold, 4 roll back. A report with no agent
+/// in it (no calls in the window) holds.
+///
+/// Three tests at α = 0.05 per agent, and a report run again and again during a rollout, make
+/// a false "roll back" more likely than 5%; the rule accepts that, since rolling back is the
+/// cheap, safe error.
+public struct ABReport: Sendable {
+    /// Two-sided tests at α = 0.05.
+    public static let significanceLevel = 0.05
+    /// Latency counts as worse only when the fine-tuned p95 is more than 20% above the baseline's.
+    public static let latencyTolerance = 0.20
+    public static let defaultMinimumSamples = 200
+
+    /// Epoch seconds, [since, until).
+    public var since: Double
+    public var until: Double
+    public var minimumSamples: Int
+    /// The agent asked for with `--agent`, if any.
+    public var agentFilter: String?
+    /// Agents with calls in the window (or the one asked for), by name.
+    public var agents: [AgentComparison]
+
+    public init(since: Double, until: Double, minimumSamples: Int, agentFilter: String?, agents: [AgentComparison]) {
+        self.since = since
+        self.until = until
+        self.minimumSamples = minimumSamples
+        self.agentFilter = agentFilter
+        self.agents = agents
+    }
+
+    /// The worst recommendation of the report; hold when it has no agent.
+    public var recommendation: Recommendation {
+        agents.map(\.recommendation).max() ?? .hold
+    }
+
+    public var exitCode: Int32 { recommendation.exitCode }
+
+    /// Why the report as a whole says what it says, when it has no agent to say it for it.
+    public var emptyReason: String? {
+        guard agents.isEmpty else { return nil }
+        return "no calls in the window" + (agentFilter.map { " from agent \($0)" } ?? "")
+    }
+}

@@ -1,0 +1,121 @@
+/// One agent's fine-tuned arm against its baseline: the figures, the tests, and the
+/// recommendation with its reason, by the rule documented on ``ABReport``.
+public struct AgentComparison: Sendable {
+    /// A rate compared between the arms by the pooled two-proportion z-test.
+    public struct RateTest: Sendable {
+        /// Fine-tuned minus baseline.
+        public var difference: Double
+        public var z: Double
+        public var pValue: Double
+        /// p < α, in either direction.
+        public var significant: Bool
+        /// Significant, and in the direction that is worse for the fine-tuned arm.
+        public var finetunedWorse: Bool
+        public var finetunedBetter: Bool
+    }
+
+    /// Latency compared by the Mann–Whitney U test, and the p95s.
+    public struct LatencyTest: Sendable {
+        public var u: Double
+        public var z: Double
+        public var pValue: Double
+        /// P(a fine-tuned call is slower than a baseline call), ties ½.
+        public var probabilityFinetunedSlower: Double
+        /// Fine-tuned p95 / baseline p95; nil when the baseline p95 is 0.
+        public var p95Ratio: Double?
+        public var significant: Bool
+        /// Significantly slower and p95 more than 20% above the baseline's.
+        public var finetunedWorse: Bool
+        public var finetunedBetter: Bool
+        /// True when ranked by histogram bucket (part of the window only in rollups).
+        public var bucketed: Bool
+    }
+
+    public var agent: String
+    public var baseline: ArmSummary
+    public var finetuned: ArmSummary
+    /// Both arms have at least the minimum number of requests.
+    public var enoughData: Bool
+    /// Latency percentiles estimated from histogram buckets (rolled-up hours in the window).
+    public var latencyEstimated: Bool
+    /// The tests; nil without enough data (the report does not guess).
+    public var successRate: RateTest?
+    public var errorRate: RateTest?
+    public var fallbackRate: RateTest?
+    public var latency: LatencyTest?
+    public var recommendation: Recommendation
+    /// Why, in one line.
+    public var reason: String
+
+    init(agent: String, baseline: ArmSummary, finetuned: ArmSummary, minimumSamples: Int) {
+        self.agent = agent
+        var baseline = baseline
+        var finetuned = finetuned
+        latencyEstimated = baseline.latency.isEstimated || finetuned.latency.isEstimated
+        for (q, path) in [(0.5, \ArmSummary.p50Seconds), (0.95, \.p95Seconds), (0.99, \.p99Seconds)] {
+            baseline[keyPath: path] = baseline.latency.quantile(q, comparedWith: finetuned.latency)
+            finetuned[keyPath: path] = finetuned.latency.quantile(q, comparedWith: baseline.latency)
+        }
+        self.baseline = baseline
+        self.finetuned = finetuned
+        enoughData = baseline.requests >= minimumSamples && finetuned.requests >= minimumSamples
+
+        guard enoughData else {
+            recommendation = .hold
+            let arms = [("baseline", baseline.requests), ("fine-tuned", finetuned.requests)]
+                .filter { $0.1 < minimumSamples }
+                .map { "\($0.0) has \(ReportNumber.count($0.1))" }
+            reason = "not enough data: \(arms.joined(separator: ", ")) requests; need at least "
+                + "\(ReportNumber.count(minimumSamples)) per arm"
+            return
+        }
+
+        successRate = Self.rateTest(baseline.success, finetuned.success, higherIsWorse: false)
+        errorRate = Self.rateTest(baseline.error, finetuned.error, higherIsWorse: true)
+        fallbackRate = Self.rateTest(baseline.fallback, finetuned.fallback, higherIsWorse: true)
+        let bucketed = latencyEstimated
+        latency = baseline.latency.mannWhitney(against: finetuned.latency).map { test in
+            let significant = test.pValue < ABReport.significanceLevel
+            let ratio: Double? = if let base = baseline.p95Seconds, base > 0, let tuned = finetuned.p95Seconds { tuned / base } else { nil }
+            let slower = test.probabilitySecondLarger > 0.5
+            return LatencyTest(
+                u: test.u, z: test.z, pValue: test.pValue, probabilityFinetunedSlower: test.probabilitySecondLarger,
+                p95Ratio: ratio, significant: significant,
+                finetunedWorse: significant && slower && (ratio ?? 1) > 1 + ABReport.latencyTolerance,
+                finetunedBetter: significant && !slower,
+                bucketed: bucketed)
+        }
+
+        var worse: [String] = []
+        var better: [String] = []
+        if let test = successRate {
+            let text = "success rate \(ReportNumber.percent(finetuned.successRate)) vs \(ReportNumber.percent(baseline.successRate)) (\(ReportNumber.pValue(test.pValue)))"
+            if test.finetunedWorse { worse.append(text) } else if test.finetunedBetter { better.append(text) }
+        }
+        if let test = errorRate {
+            let text = "first-attempt error rate \(ReportNumber.percent(finetuned.errorRate)) vs \(ReportNumber.percent(baseline.errorRate)) (\(ReportNumber.pValue(test.pValue)))"
+            if test.finetunedWorse { worse.append(text) } else if test.finetunedBetter { better.append(text) }
+        }
+        if let test = latency {
+            let text = "latency p95 \(ReportNumber.seconds(finetuned.p95Seconds)) vs \(ReportNumber.seconds(baseline.p95Seconds)) (Mann–Whitney \(ReportNumber.pValue(test.pValue)))"
+            if test.finetunedWorse { worse.append(text) } else if test.finetunedBetter { better.append(text) }
+        }
+        if !worse.isEmpty {
+            recommendation = .rollBack
+            reason = "fine-tuned significantly worse: " + worse.joined(separator: "; ")
+        } else {
+            recommendation = .proceed
+            reason = "not significantly worse on success rate, first-attempt error rate or latency"
+                + (better.isEmpty ? "" : "; significantly better: " + better.joined(separator: "; "))
+        }
+    }
+
+    private static func rateTest(_ baseline: Proportion, _ finetuned: Proportion, higherIsWorse: Bool) -> RateTest? {
+        guard let test = TwoProportionZTest(baseline, finetuned) else { return nil }
+        let significant = test.pValue < ABReport.significanceLevel
+        let higher = test.difference > 0
+        return RateTest(difference: test.difference, z: test.z, pValue: test.pValue, significant: significant,
+                        finetunedWorse: significant && higher == higherIsWorse,
+                        finetunedBetter: significant && higher != higherIsWorse)
+    }
+}

@@ -1,0 +1,142 @@
+import Dispatch
+import Synchronization
+
+/// Reads ``StatusPageData`` from the database for the status page, cheaply enough that any
+/// number of open browser tabs refreshing every 10 seconds cost one read per `cacheSeconds`.
+///
+/// - One statement: the last hour's calls by the `calls_ts` index range (the only index on
+///   `calls`), added up per arm and minute in Swift, where the exact percentiles are taken.
+///   SQLite has no percentile function, and grouping in SQL would still have to hand every
+///   latency over; one pass that reads each row once is the cheaper of the two.
+/// - The result is kept for `cacheSeconds` (3 s): refreshing tabs share it, and a page is
+///   never older than the refresh interval.
+/// - Its own read-only connection, opened on first use (serve may not have created the
+///   database yet) and dropped after any error so that the next request reopens it. In WAL
+///   mode a reader never blocks the writer, and the statement is reset as soon as it has been
+///   read, so no read transaction lingers to hold back WAL checkpoints.
+/// - The connection lives in a `Mutex`: requests that find the result stale take turns; the
+///   first refreshes it and the others reuse it. The cached page has its own lock, so a fresh
+///   answer never waits behind a query.
+/// - ``page()`` runs the read on a dedicated dispatch queue, never on the caller's thread (an
+///   event loop must not block on SQLite).
+///
+/// Agent states come from `agentHealth`, the probe behind `/health/{agent}`, so the page and
+/// the endpoint cannot disagree about the rule.
+public final class StatusPageSource: Sendable {
+    public let path: String
+    public let agentHealth: AgentHealthProbe?
+    public let cacheSeconds: Double
+    public let bucketSeconds: Double
+    public let bucketCount: Int
+    public let recentBuckets: Int
+    public let maximumArms: Int
+    private let clock: @Sendable () -> Double
+
+    /// The hour's calls. `ts` is the indexed column; the range keeps the plan on `calls_ts`.
+    static let sql = """
+        SELECT agent, variant, ts, success, error IS NOT NULL, fallback, latency_ms, cost_usd,
+               ifnull(input_tokens, 0) + ifnull(output_tokens, 0)
+        FROM calls WHERE ts > ?1 AND ts <= ?2
+        """
+
+    private struct Database {
+        var connection: SQLiteConnection?
+        var calls: SQLiteStatement?
+    }
+
+    private let database = Mutex(Database())
+    private let latest = Mutex<StatusPageData?>(nil)
+    private let queue = DispatchQueue(label: "model-exporter.status-page")
+
+    public init(path: String, agentHealth: AgentHealthProbe? = nil, cacheSeconds: Double = 3,
+                bucketSeconds: Double = 60, bucketCount: Int = 60, recentBuckets: Int = 5, maximumArms: Int = 200,
+                clock: @escaping @Sendable () -> Double = { WallClock.now() }) {
+        self.path = path
+        self.agentHealth = agentHealth
+        self.cacheSeconds = cacheSeconds
+        self.bucketSeconds = bucketSeconds
+        self.bucketCount = bucketCount
+        self.recentBuckets = recentBuckets
+        self.maximumArms = maximumArms
+        self.clock = clock
+    }
+
+    /// ``page(now:)`` on the source's own queue; a fresh cached page answers at once.
+    public func page() async -> Result<StatusPageData, StatusPageError> {
+        let now = clock()
+        if let page = fresh(now: now) { return .success(page) }
+        return await withCheckedContinuation { continuation in
+            queue.async {
+                continuation.resume(returning: Result { () throws(StatusPageError) in try self.page(now: now) })
+            }
+        }
+    }
+
+    /// The page as of `now` (or a cached one at most `cacheSeconds` old). Synchronous: for
+    /// tests and the queue above.
+    public func page(now: Double) throws(StatusPageError) -> StatusPageData {
+        if let page = fresh(now: now) { return page }
+        let result: Result<StatusPageData, SQLiteError> = database.withLock { db in
+            // Another request may have refreshed it while this one waited for the connection.
+            if let page = fresh(now: now) { return .success(page) }
+            do throws(SQLiteError) {
+                return .success(try read(&db, now: now))
+            } catch {
+                db = Database()
+                return .failure(error)
+            }
+        }
+        switch result {
+        case .success(let page):
+            latest.withLock { $0 = page }
+            return page
+        case .failure(let error):
+            throw StatusPageError(underlying: error)
+        }
+    }
+
+    private func fresh(now: Double) -> StatusPageData? {
+        latest.withLock { page in
+            guard let page, now >= page.now, now - page.now < cacheSeconds else { return nil }
+            return page
+        }
+    }
+
+    private func read(_ db: inout Database, now: Double) throws(SQLiteError) -> StatusPageData {
+        if db.connection == nil {
+            let connection = try SQLiteConnection(path: path, mode: .readOnly)
+            // WAL readers do not wait for the writer; this only bounds a wait on WAL recovery
+            // after a crash, so a page load cannot hang on it.
+            connection.setBusyTimeout(milliseconds: 250)
+            db.calls = try connection.prepare(Self.sql)
+            db.connection = connection
+        }
+        guard let calls = db.calls else { throw SQLiteError(code: 1, message: "no prepared statement", path: path) }
+        var tally = StatusPageData.Tally(now: now, bucketSeconds: bucketSeconds, bucketCount: bucketCount,
+                                         recentBuckets: recentBuckets, maximumArms: maximumArms)
+        do {
+            defer { calls.reset() }
+            calls.bind(1, tally.start)
+            calls.bind(2, now)
+            while try calls.step() {
+                tally.add(agent: calls.string(0) ?? "", variant: calls.string(1) ?? "", ts: calls.double(2),
+                          success: calls.int64(3) != 0, error: calls.int64(4) != 0, fallback: calls.int64(5) != 0,
+                          latencyMs: calls.double(6), costUSD: calls.double(7), tokens: Int(calls.int64(8)))
+            }
+        }
+        // The probe's own failure is shown on the page, not thrown: the figures are still good.
+        var health: [String: AgentHealth] = [:]
+        var healthError: String?
+        if let agentHealth {
+            do throws(AgentHealthError) {
+                for agent in try agentHealth.overview(now: now).agents { health[agent.agent] = agent }
+                for key in tally.arms.keys where health[key.agent] == nil {
+                    if let state = try agentHealth.health(of: key.agent, now: now) { health[key.agent] = state }
+                }
+            } catch {
+                healthError = error.description
+            }
+        }
+        return tally.data(health: health, healthError: healthError, thresholds: agentHealth?.thresholds ?? AgentHealth.Thresholds())
+    }
+}

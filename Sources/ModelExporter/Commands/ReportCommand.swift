@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import MetricsCore
+
+/// `model-exporter report`: per agent, the fine-tuned model against its baseline over a
+/// window, with a recommendation (the rule is on ``ABReport``). Reads the database read-only,
+/// so it is safe while `serve` runs.
+///
+/// The exit code is the worst recommendation, for a rollout script to gate on: 0 proceed,
+/// 3 hold, 4 roll back. 1 is a usage error in a flag's value, 2 a failure to read the
+/// database; the argument parser itself answers an unknown flag or a missing value with 64
+/// (EX_USAGE). Only 0, 3 and 4 are recommendations.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "A/B report: each agent's fine-tuned model against its baseline, with proceed / hold / roll back.",
+        discussion: """
+            Roll back when the fine-tuned arm is significantly worse (two-sided p < 0.05) on success \
+            rate or first-attempt error rate (pooled two-proportion z-test), or on latency (Mann-Whitney U) \
+            with its p95 more than 20% above the baseline's. Hold when either arm has fewer than \
+            --min-samples requests. Proceed otherwise. docs/report.md has the details.
+
+            Exit status: 0 proceed, 3 hold, 4 roll back (the worst over the agents); 1 a bad flag value, \
+            2 the database could not be read, 64 an unknown flag.
+
+            Times (--since, --until) are a duration back from now (90s, 30m, 24h, 7d), an RFC 3339 time \
+            (2026-11-27T07:00:00Z) or epoch seconds. The window is [since, until).
+            """)
+
+    /// Exit codes besides the recommendations'.
+    enum Exit {
+        static let usage: Int32 = 1
+        static let failure: Int32 = 2
+    }
+
+    // Values are read as text and checked here rather than by the argument parser, so that a
+    // bad value exits 1 (usage) and not 64, which a gate could mistake for something else.
+    @Option(help: "Start of the window: a duration back from now (24h, 7d), an RFC 3339 time or epoch seconds.")
+    var since = "24h"
+
+    @Option(help: "End of the window, exclusive; same forms as --since, or now. (default: now)")
+    var until: String?
+
+    @Option(help: "Only this agent.")
+    var agent: String?
+
+    @Option(help: "markdown (a terminal or a PR comment) or json (machines).")
+    var format = "markdown"
+
+    @Option(name: .customLong("storage.path"),
+            help: "The exporter's database (default: $MODEL_EXPORTER_STORAGE_PATH, else \(SettingCatalog.storagePath.defaultValue ?? "")).")
+    var storagePath: String?
+
+    @Option(name: .customLong("min-samples"), help: "Requests each arm needs before anything is tested.")
+    var minSamples = "\(ABReport.defaultMinimumSamples)"
+
+    enum Format: String, CaseIterable {
+        case markdown, json
+    }
+
+    /// The checked flags.
+    struct Request {
+        var since: Double
+        var until: Double
+        var format: Format
+        var minimumSamples: Int
+    }
+
+    func validate() throws {
+        _ = try request(now: WallClock.now())
+    }
+
+    func run() throws {
+        let request = try request(now: WallClock.now())
+        let path = Self.databasePath(flag: storagePath, environment: ProcessInfo.processInfo.environment)
+        let report: ABReport
+        do throws(ReportFailure) {
+            let connection = try Self.open(path)
+            report = try Self.load(from: connection, path: path, request: request, agent: agent)
+        } catch {
+            Self.write(to: .standardError, "Error: \(error.description)\n")
+            throw ExitCode(Exit.failure)
+        }
+        switch request.format {
+        case .markdown: Self.write(to: .standardOutput, report.markdown())
+        case .json: FileHandle.standardOutput.write(Data(report.json()))
+        }
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+
+    // MARK: Flags
+
+    /// The flags checked, with one `now` so that `--since 24h` is exactly a day. A problem is
+    /// printed as `Error: …` and exits 1.
+    func request(now: Double) throws -> Request {
+        func usage(_ message: String) -> ExitCode {
+            Self.write(to: .standardError, "Error: \(message)\nUsage: model-exporter report [--since 24h] [--until T] [--agent A] "
+                + "[--format markdown|json] [--storage.path FILE] [--min-samples N]\n")
+            return ExitCode(Exit.usage)
+        }
+        guard let sinceTime = Self.instant(since, now: now) else {
+            throw usage("--since \"\(since)\" is \(Self.expectedTime)")
+        }
+        let untilText = until ?? "now"
+        guard let untilTime = Self.instant(untilText, now: now) else {
+            throw usage("--until \"\(untilText)\" is \(Self.expectedTime)")
+        }
+        guard sinceTime < untilTime else {
+            throw usage("--since (\(RFC3339Timestamp.format(sinceTime))) must be before --until (\(RFC3339Timestamp.format(untilTime)))")
+        }
+        guard let format = Format(rawValue: format) else {
+            throw usage("--format \"\(format)\" is neither markdown nor json")
+        }
+        guard let minimum = Int(minSamples.trimmingCharacters(in: .whitespaces)), minimum >= 1 else {
+            throw usage("--min-samples \"\(minSamples)\" is not a whole number ≥ 1")
+        }
+        if let agent, agent.isEmpty { throw usage("--agent is empty: give an agent name, or leave the flag out for all agents") }
+        return Request(since: sinceTime, until: untilTime, format: format, minimumSamples: minimum)
+    }
+
+    static let expectedTime = "neither a duration back from now (90s, 30m, 24h, 7d), an RFC 3339 time (2026-11-27T07:00:00Z) nor epoch seconds"
+
+    /// `now`, epoch seconds, RFC 3339, or a duration back from `now` (the forms `query` takes).
+    static func instant(_ text: String, now: Double) -> Double? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        if text == "now" { return now }
+        if let seconds = Double(text) { return seconds.isFinite && seconds >= 0 ? seconds : nil }
+        if let time = Array(text.utf8).withUnsafeBytes({ RFC3339Timestamp.parse($0) }) { return time }
+        if let back = DurationText.seconds(text), back.isFinite { return now - back }
+        return nil
+    }
+
+    // MARK: Database
+
+    /// --storage.path, else the variable `serve` reads (set by the systemd unit), else its default.
+    static func databasePath(flag: String?, environment: [String: String]) -> String {
+        if let flag, !flag.isEmpty { return flag }
+        if let value = environment[SettingCatalog.storagePath.environmentVariable], !value.isEmpty { return value }
+        return SettingCatalog.storagePath.defaultValue ?? "model-exporter.sqlite"
+    }
+
+    static func open(_ path: String) throws(ReportFailure) -> SQLiteConnection {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ReportFailure("no database at \(path): give the exporter's --storage.path")
+        }
+        guard !isDirectory.boolValue else { throw ReportFailure("\(path) is a directory: give the database file") }
+        do {
+            let connection = try SQLiteConnection(path: path, mode: .readOnly)
+            // A reader waits only while a checkpoint resets the WAL; a few seconds is plenty.
+            connection.setBusyTimeout(milliseconds: 5000)
+            return connection
+        } catch {
+            throw ReportFailure("cannot open \(path) read-only: \(error.message)")
+        }
+    }
+
+    static func load(from connection: SQLiteConnection, path: String, request: Request, agent: String?) throws(ReportFailure) -> ABReport {
+        do {
+            return try ABReport.load(from: connection, since: request.since, until: request.until, agent: agent,
+                                     minimumSamples: request.minimumSamples)
+        } catch {
+            if error.message.hasPrefix("no such table") || error.message.hasPrefix("no such column") {
+                throw ReportFailure("\(path) is not a model-exporter database of this version (\(error.message)): check --storage.path")
+            }
+            if error.code & 0xff == 8 || error.code & 0xff == 23 {
+                // SQLITE_READONLY / SQLITE_AUTH: a WAL database whose exporter is stopped has no
+                // -shm file, and a reader must create one in the database's directory.
+                throw ReportFailure("cannot read \(path): SQLite must create \(path)-shm while the exporter is stopped, "
+                    + "and this user cannot write to its directory; run as the database's owner or root")
+            }
+            throw ReportFailure("reading \(path) failed: \(error.message)")
+        }
+    }
+
+    static func write(to handle: FileHandle, _ text: String) {
+        handle.write(Data(text.utf8))
+    }
+}
+
+/// The report could not be made, with what to do about it (exit 2).
+struct ReportFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
