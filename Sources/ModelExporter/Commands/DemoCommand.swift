@@ -35,14 +35,15 @@ struct DemoCommand: AsyncParsableCommand {
         while generator.nextTimestamp < WallClock.now() { history += generator.nextLine() + "\n" }
         FileManager.default.createFile(atPath: logPath, contents: Data(history.utf8))
         let url = "http://\(listenAddress.hasPrefix(":") ? "127.0.0.1" + listenAddress : listenAddress)"
-        print("""
+        FileHandle.standardOutput.write(Data("""
             model-exporter demo
               call log:  \(logPath)
               database:  \(directory)/calls.sqlite   (sqlite3 -readonly to explore)
               metrics:   \(url)/metrics
               health:    \(url)/health
             Ctrl-C stops.
-            """)
+
+            """.utf8))
         let writer = SimulatedGateway(path: logPath, generator: generator)
         try await ExporterServer(settings: settings, logger: logger, extraServices: [writer]).run()
     }
