@@ -65,6 +65,25 @@ import Testing
         #expect(qa.baseline.requests + qa.finetuned.requests == 4000)
     }
 
+    /// 3.1% against 3.0% errors over 600k requests per arm is "significant" (p < 0.05) but
+    /// not a reason to roll back: rates must also be at least a percentage point worse.
+    @Test func aSignificantButTinyRateDifferenceDoesNotRollBack() {
+        func arm(errors: Int) -> ArmSummary {
+            var summary = ArmSummary()
+            summary.requests = 600_000
+            summary.successes = 600_000
+            summary.errors = errors
+            summary.fallbacks = errors
+            return summary
+        }
+        let comparison = AgentComparison(agent: "qa_agent", baseline: arm(errors: 18_000), finetuned: arm(errors: 18_700),
+                                         minimumSamples: 200)
+        let errors = comparison.errorRate
+        #expect(errors?.significant == true)
+        #expect(errors?.finetunedWorse == false)
+        #expect(comparison.recommendation == .proceed, "\(comparison.reason)")
+    }
+
     @Test func betterFinetunedProceeds() throws {
         let fixture = try Fixture(profile: Self.profile(finetuned: .init(errorRate: 0.005, medianLatencyMs: 500, costPer1kTokens: 0.0003)),
                                   lines: 4000)

@@ -11,8 +11,9 @@
 /// 1. **hold** when either arm has fewer than `minimumSamples` requests in the window (default
 ///    200): "not enough data". No test is run and nothing is guessed.
 /// 2. **roll back** when the fine-tuned arm is significantly worse on at least one of:
-///    - success rate: pooled two-proportion z-test, two-sided p < 0.05, fine-tuned lower;
-///    - first-attempt error rate: the same test, fine-tuned higher;
+///    - success rate: pooled two-proportion z-test, two-sided p < 0.05, fine-tuned lower by at
+///      least 1 percentage point;
+///    - first-attempt error rate: the same test, fine-tuned higher by at least 1 point;
 ///    - latency: Mann–Whitney U (normal approximation, tie and continuity corrected), two-sided
 ///      p < 0.05 with fine-tuned calls tending to be slower (U > n₁n₂/2), **and** fine-tuned
 ///      p95 more than 20% above the baseline's p95 (a significant but small slowdown is not
@@ -26,12 +27,15 @@
 ///
 /// Three tests at α = 0.05 per agent, and a report run again and again during a rollout, make
 /// a false "roll back" more likely than 5%; the rule accepts that, since rolling back is the
-/// cheap, safe error.
+/// cheap, safe error. The 1-point floor on rates keeps huge samples from calling a
+/// meaningless difference (3.1% vs 3.0% errors over a week was p = 0.049) a reason to roll back.
 public struct ABReport: Sendable {
     /// Two-sided tests at α = 0.05.
     public static let significanceLevel = 0.05
     /// Latency counts as worse only when the fine-tuned p95 is more than 20% above the baseline's.
     public static let latencyTolerance = 0.20
+    /// Rates count as worse only when the difference is at least one percentage point.
+    public static let minimumRateDifference = 0.01
     public static let defaultMinimumSamples = 200
 
     /// Epoch seconds, [since, until).

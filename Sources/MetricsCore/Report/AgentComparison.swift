@@ -115,7 +115,8 @@ public struct AgentComparison: Sendable {
         let significant = test.pValue < ABReport.significanceLevel
         let higher = test.difference > 0
         return RateTest(difference: test.difference, z: test.z, pValue: test.pValue, significant: significant,
-                        finetunedWorse: significant && higher == higherIsWorse,
+                        finetunedWorse: significant && higher == higherIsWorse
+                            && abs(test.difference) >= ABReport.minimumRateDifference,
                         finetunedBetter: significant && higher != higherIsWorse)
     }
 }
