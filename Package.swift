@@ -70,6 +70,7 @@ let package = Package(
         .testTarget(
             name: "MetricsCoreTests",
             dependencies: ["MetricsCore"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -27,7 +27,7 @@ import Testing
             databasePath = directory.file("calls.sqlite")
             var generator = CallLogGenerator(seed: seed, startTimestamp: ABReportTests.start, profile: profile)
             let text = (0..<lines).map { _ in generator.nextLine() + "\n" }.joined()
-            FileManager.default.createFile(atPath: log, contents: Data(text.utf8))
+            _ = FileManager.default.createFile(atPath: log, contents: Data(text.utf8))
             end = generator.nextTimestamp
             store = try CallStore(path: databasePath, buckets: .default, logger: Logger(label: "test"))
             let ingestor = try CallIngestor(configuration: IngestConfiguration(calllogPath: log), store: store, logger: Logger(label: "test"))

@@ -16,7 +16,7 @@ import Testing
     }
 
     func appendLines(_ path: String, _ lines: [String]) {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = FileHandle(forWritingAtPath: path)!
         handle.seekToEndOfFile()
         handle.write(Data(lines.map { $0 + "\n" }.joined().utf8))
@@ -166,7 +166,7 @@ import Testing
     @Test func knownAgentsExistAtZeroBeforeTheirFirstRequest() throws {
         let dir = TemporaryDirectory()
         let log = dir.file("calls.jsonl")
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let store = try CallStore(path: dir.file("calls.sqlite"), buckets: .default, logger: logger)
         var configuration = IngestConfiguration(calllogPath: log)
         configuration.knownSeries = [SeriesKey(agent: "legal_agent", model: "", variant: "")]

@@ -9,7 +9,7 @@ import Testing
     let logger = Logger(label: "test")
 
     func write(_ path: String, _ lines: [String], append: Bool = true) {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = FileHandle(forWritingAtPath: path)!
         if append { handle.seekToEndOfFile() }
         handle.write(Data(lines.map { $0 + "\n" }.joined().utf8))

@@ -82,7 +82,7 @@ import Testing
                 text += call.line + "\n"
             }
             for line in ShippedQueryTests.badLines { text += line + "\n" }
-            FileManager.default.createFile(atPath: logPath, contents: Data(text.utf8))
+            _ = FileManager.default.createFile(atPath: logPath, contents: Data(text.utf8))
             store = try CallStore(path: databasePath, buckets: .default, logger: Logger(label: "test"))
             let ingestor = try CallIngestor(configuration: IngestConfiguration(calllogPath: logPath), store: store, logger: Logger(label: "test"))
             var caughtUp = false

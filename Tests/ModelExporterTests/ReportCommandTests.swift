@@ -21,7 +21,7 @@ struct ReportCommandTests {
             finetunedShare: 0.5, fallbackRescue: 0.9)
         var generator = CallLogGenerator(seed: 5, startTimestamp: start, profile: profile)
         let text = (0..<lines).map { _ in generator.nextLine() + "\n" }.joined()
-        FileManager.default.createFile(atPath: log, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: log, contents: Data(text.utf8))
         let store = try CallStore(path: path, buckets: .default, logger: Logger(label: "test"))
         let ingestor = try CallIngestor(configuration: IngestConfiguration(calllogPath: log), store: store, logger: Logger(label: "test"))
         while true {

@@ -33,7 +33,7 @@ struct DemoCommand: AsyncParsableCommand {
                                          requestsPerSecond: rate, badRate: badRate)
         var history = ""
         while generator.nextTimestamp < WallClock.now() { history += generator.nextLine() + "\n" }
-        FileManager.default.createFile(atPath: logPath, contents: Data(history.utf8))
+        _ = FileManager.default.createFile(atPath: logPath, contents: Data(history.utf8))
         let url = "http://\(listenAddress.hasPrefix(":") ? "127.0.0.1" + listenAddress : listenAddress)"
         FileHandle.standardOutput.write(Data("""
             model-exporter demo

@@ -187,6 +187,7 @@ struct ExporterProcessError: Error, CustomStringConvertible {
 extension ExporterProcess {
     /// Calls `check` every `interval` until it returns a value; throws once `seconds` have
     /// passed. The short sleep between checks yields the thread; it never stands in for an event.
+    @discardableResult
     static func eventually<T>(within seconds: Double, every interval: Duration = .milliseconds(10),
                               what: @autoclosure () -> String, _ check: () throws -> T?) async throws -> T {
         let deadline = Date().addingTimeInterval(seconds)
