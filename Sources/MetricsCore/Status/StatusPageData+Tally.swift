@@ -27,13 +27,21 @@ extension StatusPageData {
             }
         }
 
+        /// One arm's buckets and its newest call.
+        struct ArmTally {
+            var key: Key
+            var buckets: [Bucket]
+            var lastCall: Double
+        }
+
         let now: Double
         let bucketSeconds: Double
         let bucketCount: Int
         let recentBuckets: Int
         let maximumArms: Int
-        private(set) var arms: [Key: [Bucket]] = [:]
-        private(set) var lastCall: [Key: Double] = [:]
+        /// One hash lookup per call: the key's index into `arms`.
+        private var index: [Key: Int] = [:]
+        private(set) var arms: [ArmTally] = []
         private(set) var gateway: [Bucket]
         private(set) var omittedArms: Set<Key> = []
         private(set) var omittedCalls = 0
@@ -64,17 +72,22 @@ extension StatusPageData {
             guard let b = bucket(of: ts) else { return }
             gateway[b].add(success: success, error: error, fallback: fallback, latencyMs: latencyMs, costUSD: costUSD, tokens: tokens)
             let key = Key(agent: agent, variant: variant)
-            if arms[key] == nil {
+            let i: Int
+            if let known = index[key] {
+                i = known
+            } else {
                 guard arms.count < maximumArms else {
                     // The set of left-out arms is itself bounded: its size is only reported.
                     if omittedArms.count < 100_000 { omittedArms.insert(key) }
                     omittedCalls += 1
                     return
                 }
-                arms[key] = Array(repeating: Bucket(), count: bucketCount)
+                i = arms.count
+                index[key] = i
+                arms.append(ArmTally(key: key, buckets: Array(repeating: Bucket(), count: bucketCount), lastCall: ts))
             }
-            arms[key]![b].add(success: success, error: error, fallback: fallback, latencyMs: latencyMs, costUSD: costUSD, tokens: tokens)
-            lastCall[key] = max(lastCall[key] ?? ts, ts)
+            arms[i].buckets[b].add(success: success, error: error, fallback: fallback, latencyMs: latencyMs, costUSD: costUSD, tokens: tokens)
+            if ts > arms[i].lastCall { arms[i].lastCall = ts }
         }
 
         /// The page's data. Agents are those with calls in the hour plus those `health` knows
@@ -83,42 +96,51 @@ extension StatusPageData {
         /// over the recent window.
         func data(health: [String: AgentHealth] = [:], healthError: String? = nil,
                   thresholds: AgentHealth.Thresholds = AgentHealth.Thresholds()) -> StatusPageData {
+            // Latencies sorted once per bucket; the spans' percentiles then sort runs that are
+            // already in order, which Swift's sort merges in linear time.
+            let sortedArms = arms.map { arm in
+                var arm = arm
+                for b in arm.buckets.indices { arm.buckets[b].latenciesMs.sort() }
+                return arm
+            }
             var byAgent: [String: [Arm]] = [:]
-            for (key, buckets) in arms {
-                let arm = Arm(agent: key.agent, variant: key.variant, minutes: buckets.map(Self.finished),
-                              recent: figures(buckets.suffix(recentBuckets)), hour: figures(buckets[...]),
-                              lastCall: lastCall[key] ?? start)
-                byAgent[key.agent, default: []].append(arm)
+            var recentLatencies: [String: [Double]] = [:]
+            for tally in sortedArms {
+                let arm = Arm(agent: tally.key.agent, variant: tally.key.variant, minutes: tally.buckets.map(Self.finished),
+                              recent: figures(tally.buckets.suffix(recentBuckets)), hour: figures(tally.buckets[...]),
+                              lastCall: tally.lastCall)
+                byAgent[tally.key.agent, default: []].append(arm)
+                if health[tally.key.agent] == nil {
+                    for bucket in tally.buckets.suffix(recentBuckets) { recentLatencies[tally.key.agent, default: []] += bucket.latenciesMs }
+                }
             }
             for name in health.keys where byAgent[name] == nil { byAgent[name] = [] }
             let agents = byAgent.keys.sorted().map { name -> Agent in
                 let arms = byAgent[name]!.sorted { $0.variant < $1.variant }
-                let state = health[name] ?? classify(name, arms: arms, thresholds: thresholds)
+                let state = health[name] ?? classify(name, arms: arms, latencies: recentLatencies[name] ?? [], thresholds: thresholds)
                 return Agent(name: name, health: state, arms: arms)
             }
+            var gateway = self.gateway
+            for b in gateway.indices { gateway[b].latenciesMs.sort() }
             return StatusPageData(
                 now: now, bucketSeconds: bucketSeconds, bucketCount: bucketCount, recentBuckets: recentBuckets,
                 agents: agents, gateway: gateway.map(Self.finished), gatewayRecent: figures(gateway.suffix(recentBuckets)),
                 omittedArms: omittedArms.count, omittedCalls: omittedCalls, healthError: healthError)
         }
 
-        private func classify(_ agent: String, arms: [Arm], thresholds: AgentHealth.Thresholds) -> AgentHealth {
-            var latencies: [Double] = []
-            for key in self.arms.keys where key.agent == agent {
-                for bucket in self.arms[key]!.suffix(recentBuckets) { latencies += bucket.latenciesMs }
-            }
-            latencies.sort()
+        private func classify(_ agent: String, arms: [Arm], latencies: [Double], thresholds: AgentHealth.Thresholds) -> AgentHealth {
             let recent = arms.map(\.recent)
             return AgentHealth(
                 agent: agent, requests: recent.reduce(0) { $0 + $1.requests }, successes: recent.reduce(0) { $0 + $1.successes },
                 errors: recent.reduce(0) { $0 + $1.errors }, fallbacks: recent.reduce(0) { $0 + $1.fallbacks },
-                p95Seconds: LatencySample.nearestRank(latencies, 0.95).map { $0 / 1000 },
+                p95Seconds: LatencySample.nearestRank(latencies.sorted(), 0.95).map { $0 / 1000 },
                 windowStart: now - bucketSeconds * Double(recentBuckets), windowEnd: now, thresholds: thresholds)
         }
 
+        /// A bucket's figures; its latencies must be sorted.
         private static func finished(_ bucket: Bucket) -> Minute {
             var minute = bucket.minute
-            minute.p95Seconds = LatencySample.nearestRank(bucket.latenciesMs.sorted(), 0.95).map { $0 / 1000 }
+            minute.p95Seconds = LatencySample.nearestRank(bucket.latenciesMs, 0.95).map { $0 / 1000 }
             return minute
         }
 

@@ -130,8 +130,8 @@ public final class StatusPageSource: Sendable {
         if let agentHealth {
             do throws(AgentHealthError) {
                 for agent in try agentHealth.overview(now: now).agents { health[agent.agent] = agent }
-                for key in tally.arms.keys where health[key.agent] == nil {
-                    if let state = try agentHealth.health(of: key.agent, now: now) { health[key.agent] = state }
+                for arm in tally.arms where health[arm.key.agent] == nil {
+                    if let state = try agentHealth.health(of: arm.key.agent, now: now) { health[arm.key.agent] = state }
                 }
             } catch {
                 healthError = error.description

@@ -3,7 +3,7 @@ import Hummingbird
 import MetricsCore
 import NIOCore
 
-/// The HTTP surface: /metrics, /health, /health/{agent} and a landing page. Routes only pick
+/// The HTTP surface: /metrics, /health, /health/{agent} and the status page at /. Routes only pick
 /// the bytes and set headers; the exposition and the health report are built elsewhere, from
 /// the published snapshot and (for agents) from ``AgentHealthProbe``, whose queries run off
 /// the event loop. No route reads or writes a file named by the request; the agent name in
@@ -49,7 +49,8 @@ enum ExporterRoutes {
             // Always 200, also when the database cannot be read (the page says why): it is a
             // page for people; /health is the one for machines.
             let html = if let statusPage {
-                StatusPage.html(await statusPage.page(), telemetryPath: telemetryPath)
+                StatusPage.html(await statusPage.page(), telemetryPath: telemetryPath,
+                                exporterProblems: HealthReport(board.snapshot).problems)
             } else {
                 LandingPage.html(telemetryPath: telemetryPath)
             }

@@ -15,21 +15,29 @@ import MetricsCore
 enum StatusPage {
     static let refreshSeconds = 10
 
-    static func html(_ result: Result<StatusPageData, StatusPageError>?, telemetryPath: String,
-                     version: String = ExporterVersion.current) -> String {
-        var out = head()
+    /// - Parameter exporterProblems: what `/health` lists as wrong with the exporter itself
+    ///   (catching up, log missing, database not writable), shown above everything else.
+    static func html(_ result: Result<StatusPageData, StatusPageError>, telemetryPath: String,
+                     exporterProblems: [String] = [], version: String = ExporterVersion.current) -> String {
+        // The tab's title says whether anything is wrong, for a tab left open in the background.
+        var title = "model-exporter status"
+        if case .success(let data) = result {
+            let errors = data.agents.filter { $0.health.state == .error }.count
+            let slow = data.agents.filter { $0.health.state == .slow }.count
+            title = (errors + slow == 0 ? "OK" : [errors > 0 ? "\(errors) ERROR" : nil, slow > 0 ? "\(slow) SLOW" : nil]
+                .compactMap { $0 }.joined(separator: ", ")) + " · " + title
+        }
+        var out = head(title: title)
         out += "<header class=\"top\"><div><h1>model-exporter <span class=\"muted\">status</span></h1>"
+        let problems = exporterProblems.map { "<p class=\"banner\">Exporter: \(escape($0))</p>" }.joined()
         switch result {
         case .success(let data):
             out += "<p class=\"muted\">As of \(clock(data.now)) UTC · last hour in 1-minute buckets, figures over the last \(Int(data.recentSeconds / 60)) minutes · reloads every \(refreshSeconds) s · version \(escape(version))</p></div>"
-            out += nav(telemetryPath: telemetryPath) + "</header>"
+            out += nav(telemetryPath: telemetryPath) + "</header>" + problems
             out += body(data)
         case .failure(let error):
-            out += "<p class=\"muted\">version \(escape(version))</p></div>" + nav(telemetryPath: telemetryPath) + "</header>"
+            out += "<p class=\"muted\">version \(escape(version))</p></div>" + nav(telemetryPath: telemetryPath) + "</header>" + problems
             out += "<p class=\"banner\">\(escape(error.description))</p>"
-        case nil:
-            out += "<p class=\"muted\">version \(escape(version))</p></div>" + nav(telemetryPath: telemetryPath) + "</header>"
-            out += "<p class=\"banner\">This server has no database to read the status from.</p>"
         }
         out += "</body></html>\n"
         return out
@@ -212,7 +220,14 @@ enum StatusPage {
         return 10 * power
     }
 
-    private static func f(_ value: Double) -> String { String(format: "%.1f", value) }
+    /// A coordinate with one decimal. By hand rather than String(format:): a page has
+    /// thousands of them, and Foundation's formatting was most of the rendering time.
+    static func f(_ value: Double) -> String {
+        let tenths = (value * 10).rounded()
+        guard tenths.isFinite, abs(tenths) < 1e15 else { return "0" }
+        let t = Int64(tenths)
+        return (t < 0 ? "-" : "") + "\(abs(t) / 10).\(abs(t) % 10)"
+    }
 
     private static let palette = ["#2563eb", "#c026d3", "#0d9488", "#ea580c", "#4f46e5", "#65a30d"]
     private static func color(_ index: Int) -> String { palette[index % palette.count] }
@@ -284,13 +299,13 @@ enum StatusPage {
 
     // MARK: Head
 
-    private static func head() -> String {
+    private static func head(title: String) -> String {
         """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8">
         <meta http-equiv="refresh" content="\(refreshSeconds)">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>model-exporter status</title>
+        <title>\(escape(title))</title>
         <style>
         :root{--bg:#f6f7f9;--card:#fff;--ink:#1f2937;--muted:#6b7280;--line:#e5e7eb;--ok:#15803d;--slow:#b45309;--error:#b91c1c;--idle:#6b7280}
         @media (prefers-color-scheme:dark){:root{--bg:#111827;--card:#1f2937;--ink:#e5e7eb;--muted:#9ca3af;--line:#374151}}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The status page at / in a real headless browser: model-exporter serves a generated log of
+# the last 50 minutes plus a live writer, chromium renders the page, and the rendered DOM is
+# checked (every agent and variant, figures equal to the database's, states equal to
+# /health/{agent}, inline SVG charts, links that answer, names from the log escaped). Keeps a
+# screenshot in artifacts/status-page.png. About 20 seconds.
+#
+# The harness is scripts/e2e/status_page_e2e.py (docs/status-page.md); extra arguments go
+# to it (--keep keeps the temporary directory). Installs chromium if it is missing (Debian
+# package, needs root or sudo); builds the debug binary if it is missing or older than the
+# sources. Ends with "status-page: N passed, M failed" and exits non-zero on any failure.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "status-page: installing chromium"
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
+# The first python3 that has PyYAML (the harness shares helpers with the alerts harness,
+# which needs it): a pyenv or venv python3 may shadow Debian's.
+python=""
+for candidate in python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import yaml' 2>/dev/null; then
+        python=$candidate
+        break
+    fi
+done
+if [[ -z "$python" ]]; then
+    echo "status-page: python3 with PyYAML not found; install it with: apt-get install -y python3-yaml" >&2
+    exit 2
+fi
+
+binary=.build/debug/model-exporter
+if [[ ! -x "$binary" ]] || [[ -n "$(find Sources Package.swift -newer "$binary" -print -quit)" ]]; then
+    echo "status-page: building $binary"
+    swift build --product model-exporter >/dev/null
+fi
+
+exec "$python" scripts/e2e/status_page_e2e.py --binary "$binary" "$@"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# End-to-end test of dashboards/model-exporter.json, of exemplars and of the recording rules
+# across a fleet: two model-exporters (two logs, two databases, generated history plus live
+# writers) scraped as one job by a real Prometheus with exemplar storage and the shipped
+# recording rules. Every panel's PromQL must parse and return data; exemplars' request ids
+# must be calls in the right database; the recorded per-agent series must be the sum of both
+# instances. About 30 seconds.
+#
+# The harness is scripts/e2e/dashboard_e2e.py (docs/dashboard.md, docs/scaling-out.md); extra
+# arguments go to it (--keep keeps the temporary directory). Needs prometheus and promtool
+# (Debian: prometheus) and python3 with PyYAML (python3-yaml). Builds the debug binary if it
+# is missing or older than the sources. Ends with "e2e-dashboard: N passed, M failed" and
+# exits non-zero on any failure.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+for tool in prometheus promtool; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "e2e-dashboard: $tool not found; install it with: apt-get install -y prometheus" >&2
+        exit 2
+    fi
+done
+
+# The first python3 that has PyYAML: a pyenv or venv python3 may shadow Debian's.
+python=""
+for candidate in python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import yaml' 2>/dev/null; then
+        python=$candidate
+        break
+    fi
+done
+if [[ -z "$python" ]]; then
+    echo "e2e-dashboard: python3 with PyYAML not found; install it with: apt-get install -y python3-yaml" >&2
+    exit 2
+fi
+
+binary=.build/debug/model-exporter
+if [[ ! -x "$binary" ]] || [[ -n "$(find Sources Package.swift -newer "$binary" -print -quit)" ]]; then
+    echo "e2e-dashboard: building $binary"
+    swift build --product model-exporter >/dev/null
+fi
+
+exec "$python" scripts/e2e/dashboard_e2e.py --binary "$binary" "$@"
