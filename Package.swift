@@ -67,6 +67,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The microbenchmarks of the performance suite (scripts/bench, docs/performance.md).
+        .executableTarget(
+            name: "model-exporter-bench",
+            dependencies: ["MetricsCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/Sources/ModelExporterBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MetricsCoreTests",
             dependencies: ["MetricsCore"],

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The microbenchmarks of the performance suite (`scripts/bench`), which runs this binary and
+/// reads the JSON it prints. The end-to-end measures run the real `model-exporter`; these
+/// isolate its parts so that a regression can be located:
+///
+///     model-exporter-bench micro --log FILE --workdir DIR [--batch 10000] [--only parse,aggregate,store,ceiling]
+///     model-exporter-bench generate-agents --lines N --agents 50 --seed S --output FILE [--rate R]
+///
+/// `micro` loads the log into memory once, then times, in this order:
+/// - `parse`: CallLogParser over every line (the lines are already split; no I/O);
+/// - `aggregate`: CallAggregator.add of the parsed records;
+/// - `store`: CallStore.insertCall of the parsed records + commit every `--batch` rows;
+/// - `ceiling`: the same rows, pre-encoded, through a bare prepared INSERT into a database
+///   created by CallStore (same schema, index and pragmas): what SQLite alone can do here.
+///
+/// `generate-agents` writes the product's synthetic log with many agents instead of five, so
+/// that /metrics has enough series for the scrape benchmark; it lives here and not in
+/// `model-exporter generate` because only the benchmark needs it.
+@main
+struct ModelExporterBench {
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        guard !arguments.isEmpty else { usage() }
+        let mode = arguments.removeFirst()
+        do {
+            let options = try BenchArguments(arguments)
+            switch mode {
+            case "micro":
+                try runMicro(options)
+            case "generate-agents":
+                try ManyAgentsLog(
+                    lines: try options.int("lines"), agents: try options.int("agents", default: 50),
+                    seed: UInt64(try options.int("seed", default: 1)), rate: try options.double("rate", default: 50)
+                ).write(to: try options.string("output"))
+            default:
+                usage()
+            }
+        } catch {
+            printError("model-exporter-bench: \(error)\n")
+            exit(1)
+        }
+    }
+
+    static func runMicro(_ options: BenchArguments) throws {
+        let only = Set(try options.string("only", default: "parse,aggregate,store,ceiling").split(separator: ",").map(String.init))
+        let batch = try options.int("batch", default: 10_000)
+        let workdir = try options.string("workdir")
+        let log = try LogImage(path: try options.string("log"))
+        var results: [(String, Measurement)] = []
+        if only.contains("parse") {
+            results.append(("parse", ParseBenchmark().run(log)))
+        }
+        // Untimed: the records every later measure starts from, parsed once.
+        let parsed = ParsedLog(log)
+        if only.contains("aggregate") {
+            results.append(("aggregate", AggregateBenchmark().run(parsed)))
+        }
+        if only.contains("store") {
+            results.append(("store", try StoreBenchmark(batch: batch).run(parsed, databasePath: workdir + "/store.sqlite")))
+        }
+        if only.contains("ceiling") {
+            let rows = RowArena(parsed)
+            results.append(("ceiling", try CeilingBenchmark(batch: batch).run(rows, databasePath: workdir + "/ceiling.sqlite")))
+        }
+        let fields = results.map { "\"\($0.0)\": \($0.1.json)" }
+        print("{\"lines\": \(log.lineCount), \"accepted\": \(parsed.records.count), \"bytes\": \(log.bytes.count), \(fields.joined(separator: ", "))}")
+    }
+
+    static func usage() -> Never {
+        printError("""
+            usage: model-exporter-bench micro --log FILE --workdir DIR [--batch 10000] [--only parse,aggregate,store,ceiling]
+                   model-exporter-bench generate-agents --lines N --output FILE [--agents 50] [--seed 1] [--rate 50]
+
+            """)
+        exit(2)
+    }
+
+    /// Standard error without Foundation or the C `stderr` global (not concurrency-safe in Swift 6).
+    static func printError(_ text: String) {
+        var text = text
+        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,57 @@
+"""(7) Restart: `serve` on a database that already holds the big log's calls, with the log
+read to its end; the time from spawning the process to the first /metrics whose totals are
+right (accepted lines and the sum of model_requests_total equal to the stored calls, and
+catch-up complete). Scraped every 10 ms."""
+
+from __future__ import annotations
+
+import http.client
+import time
+
+from . import processes
+from .context import Context
+from .report import Row, check
+
+
+def run(ctx: Context) -> list[Row]:
+    if ctx.sizes.big_lines:
+        log, db, result = ctx.big_database()
+        calls = result["accepted"]
+    else:
+        # Quick runs have no big database: the last end-to-end ingest's stands in.
+        if ctx.e2e is None:
+            result = processes.run_ingest(ctx.exporter, ctx.log(), ctx.path("e2e.sqlite"))
+            ctx.e2e = (ctx.log(), ctx.path("e2e.sqlite"), result["accepted"])
+        log, db, calls = ctx.e2e
+    ready_times, first_answers = [], []
+    for index in range(ctx.sizes.runs):
+        ctx.say(f"restart {index + 1}/{ctx.sizes.runs} on {calls:,} stored calls")
+        started = time.monotonic()
+        with processes.Exporter(ctx.exporter, log, db) as exporter:
+            first = None
+            while True:
+                now = time.monotonic()
+                if now - started > 300:
+                    raise processes.BenchError(f"serve never showed {calls:,} calls:\n{exporter.stderr.text()[-2000:]}")
+                if exporter.process.poll() is not None:
+                    raise processes.BenchError(f"serve exited:\n{exporter.stderr.text()[-2000:]}")
+                try:
+                    exposition = exporter.metrics()
+                except (OSError, http.client.HTTPException, processes.BenchError):
+                    time.sleep(0.01)
+                    continue
+                answered = time.monotonic()
+                if first is None:
+                    first = answered - started
+                if exposition.caught_up and exposition.accepted == calls and exposition.requests == calls:
+                    ready_times.append(answered - started)
+                    first_answers.append(first)
+                    break
+                time.sleep(0.01)
+    ctx.raw["restart"] = {"calls": calls, "ready_seconds": ready_times, "first_answer_seconds": first_answers}
+    label = f"{calls / 1e6:g}M" if calls >= 1e6 else f"{calls // 1000}k"
+    median = Row("", "", "", ready_times).stats["median"]
+    return [
+        Row("7", f"restart with {label} calls → correct /metrics", "s", ready_times, "≤ 1 s", check(median, at_most=1.0)),
+        Row("7", "  restart → first /metrics answer", "s", first_answers),
+    ]
