@@ -21,24 +21,8 @@ if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
-# The first python3 that has PyYAML (the harness shares helpers with the alerts harness,
-# which needs it): a pyenv or venv python3 may shadow Debian's.
-python=""
-for candidate in python3 /usr/bin/python3; do
-    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import yaml' 2>/dev/null; then
-        python=$candidate
-        break
-    fi
-done
-if [[ -z "$python" ]]; then
-    echo "status-page: python3 with PyYAML not found; install it with: apt-get install -y python3-yaml" >&2
-    exit 2
-fi
-
-binary=.build/debug/model-exporter
-if [[ ! -x "$binary" ]] || [[ -n "$(find Sources Package.swift -newer "$binary" -print -quit)" ]]; then
-    echo "status-page: building $binary"
-    swift build --product model-exporter >/dev/null
-fi
+check_name=status-page
+# Sets $python (one with PyYAML) and $binary (built if stale).
+source scripts/checks/lib/common.sh
 
 exec "$python" scripts/e2e/status_page_e2e.py --binary "$binary" "$@"

@@ -22,23 +22,8 @@ for tool in prometheus promtool; do
     fi
 done
 
-# The first python3 that has PyYAML: a pyenv or venv python3 may shadow Debian's.
-python=""
-for candidate in python3 /usr/bin/python3; do
-    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import yaml' 2>/dev/null; then
-        python=$candidate
-        break
-    fi
-done
-if [[ -z "$python" ]]; then
-    echo "e2e-dashboard: python3 with PyYAML not found; install it with: apt-get install -y python3-yaml" >&2
-    exit 2
-fi
-
-binary=.build/debug/model-exporter
-if [[ ! -x "$binary" ]] || [[ -n "$(find Sources Package.swift -newer "$binary" -print -quit)" ]]; then
-    echo "e2e-dashboard: building $binary"
-    swift build --product model-exporter >/dev/null
-fi
+check_name=e2e-dashboard
+# Sets $python (one with PyYAML) and $binary (built if stale).
+source scripts/checks/lib/common.sh
 
 exec "$python" scripts/e2e/dashboard_e2e.py --binary "$binary" "$@"

@@ -31,8 +31,6 @@ import datetime
 import json
 import os
 import re
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,6 +43,7 @@ import yaml
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from call_log_writer import Behaviour, CallLogWriter  # noqa: E402
+from harness import Abort, run_to_the_end  # noqa: E402
 from rule_scaling import (  # noqa: E402
     ScalingError, ScalingReport, dump_yaml, parse_duration_ms, scale_alertmanager_config, scale_rule_file)
 from servers import ServerProcess, WebhookReceiver, free_port, http_get, http_get_json, which  # noqa: E402
@@ -112,10 +111,6 @@ HEALTHY_THROUGHOUT = ["search_agent"]
 RECEIVER_FOR_SEVERITY = {"critical": "pager", "warning": "chat"}
 INHIBITED = {("HighModelLatency", "content_agent"): "VeryHighModelLatency",
              ("HighCostBurn", GATEWAY): "CriticalCostOverrun"}
-
-
-class Abort(Exception):
-    """Stop the run; the failure was already counted."""
 
 
 class Checks:
@@ -597,30 +592,7 @@ def main() -> int:
                   file=sys.stderr)
             return 2
 
-    def terminate(signum, frame):
-        raise KeyboardInterrupt()
-
-    signal.signal(signal.SIGTERM, terminate)
-    began = time.time()
-    run = Run(args)
-    try:
-        run.run()
-    except Abort:
-        pass
-    except KeyboardInterrupt:
-        run.checks.fail("run to the end", "interrupted")
-    except Exception as error:  # noqa: BLE001 - a harness bug still stops every process
-        import traceback
-        run.checks.fail("run to the end", traceback.format_exc() or repr(error))
-    finally:
-        run.stop()
-        if run.checks.failed:
-            run.diagnostics()
-        if not args.keep:
-            shutil.rmtree(run.tmp, ignore_errors=True)
-    print(f"e2e-alerts: took {time.time() - began:.0f}s")
-    print(f"e2e-alerts: {run.checks.passed} passed, {run.checks.failed} failed")
-    return 1 if run.checks.failed else 0
+    return run_to_the_end("e2e-alerts", lambda: Run(args), keep=args.keep)
 
 
 if __name__ == "__main__":

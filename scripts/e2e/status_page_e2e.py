@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
-import signal
 import sqlite3
 import struct
 import subprocess
@@ -36,8 +34,9 @@ from html.parser import HTMLParser
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alerts_e2e import Abort, Checks, poll  # noqa: E402
+from alerts_e2e import Checks, poll  # noqa: E402
 from call_log_writer import Behaviour, CallLogWriter  # noqa: E402
+from harness import Abort, run_to_the_end  # noqa: E402
 from servers import ServerProcess, free_port, http_get, http_get_json, which  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -364,30 +363,7 @@ def main() -> int:
     args = parser.parse_args()
     args.binary = os.path.abspath(args.binary)
 
-    def terminate(signum, frame):
-        raise KeyboardInterrupt()
-
-    signal.signal(signal.SIGTERM, terminate)
-    began = time.time()
-    run = Run(args)
-    try:
-        run.run()
-    except Abort:
-        pass
-    except KeyboardInterrupt:
-        run.checks.fail("run to the end", "interrupted")
-    except Exception:  # noqa: BLE001 - a harness bug still stops every process
-        import traceback
-        run.checks.fail("run to the end", traceback.format_exc())
-    finally:
-        run.stop()
-        if run.checks.failed:
-            run.diagnostics()
-        if not args.keep:
-            shutil.rmtree(run.tmp, ignore_errors=True)
-    print(f"status-page: took {time.time() - began:.0f}s")
-    print(f"status-page: {run.checks.passed} passed, {run.checks.failed} failed")
-    return 1 if run.checks.failed else 0
+    return run_to_the_end("status-page", lambda: Run(args), keep=args.keep)
 
 
 if __name__ == "__main__":

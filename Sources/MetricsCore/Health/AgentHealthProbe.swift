@@ -1,6 +1,3 @@
-import Dispatch
-import Synchronization
-
 /// An error reading agent health, with the database path and what to check.
 public struct AgentHealthError: Error, CustomStringConvertible, Sendable {
     public var underlying: SQLiteError
@@ -51,15 +48,12 @@ public final class AgentHealthProbe: Sendable {
         var series: [String]
     }
 
-    private struct Database {
-        var connection: SQLiteConnection?
-        var windowRows: SQLiteStatement?
-        var seriesAgents: SQLiteStatement?
+    private struct Statements {
+        var windowRows: SQLiteStatement
+        var seriesAgents: SQLiteStatement
     }
 
-    private let database = Mutex(Database())
-    private let latest = Mutex<Reading?>(nil)
-    private let queue = DispatchQueue(label: "model-exporter.agent-health")
+    private let database: ReadOnlyDatabase<Statements, Reading>
 
     public init(path: String, window: Double = 300, cacheSeconds: Double = 1,
                 thresholds: AgentHealth.Thresholds = AgentHealth.Thresholds(),
@@ -69,6 +63,17 @@ public final class AgentHealthProbe: Sendable {
         self.cacheSeconds = cacheSeconds
         self.thresholds = thresholds
         self.clock = clock
+        self.database = ReadOnlyDatabase(path: path, cacheSeconds: cacheSeconds, queueLabel: "model-exporter.agent-health") {
+            connection throws(SQLiteError) in
+            Statements(
+                windowRows: try connection.prepare("""
+                    SELECT agent, success, error IS NOT NULL, fallback, latency_ms
+                    FROM calls WHERE ts > ?1 AND ts <= ?2
+                    """),
+                seriesAgents: try connection.prepare("""
+                    SELECT DISTINCT agent FROM series WHERE NOT (agent = ?1 AND model = ?2 AND variant = ?3) ORDER BY agent
+                    """))
+        }
     }
 
     // MARK: Off the caller's thread
@@ -76,24 +81,15 @@ public final class AgentHealthProbe: Sendable {
     /// ``health(of:now:)`` with any query on the probe's own queue; a fresh reading answers at once.
     public func health(of agent: String) async throws(AgentHealthError) -> AgentHealth? {
         let now = clock()
-        if let reading = fresh(now: now) { return answer(agent, from: reading) }
-        return try await offThread { () throws(AgentHealthError) in try self.health(of: agent, now: now) }
+        if let reading = database.fresh(now: now) { return answer(agent, from: reading) }
+        return try await database.onQueue { () throws(AgentHealthError) in try self.health(of: agent, now: now) }
     }
 
     /// ``overview(now:)`` with any query on the probe's own queue.
     public func overview() async throws(AgentHealthError) -> AgentHealthOverview {
         let now = clock()
-        if let reading = fresh(now: now) { return overview(from: reading) }
-        return try await offThread { () throws(AgentHealthError) in try self.overview(now: now) }
-    }
-
-    private func offThread<T: Sendable>(_ work: @escaping @Sendable () throws(AgentHealthError) -> T) async throws(AgentHealthError) -> T {
-        let result: Result<T, AgentHealthError> = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: Result { () throws(AgentHealthError) in try work() })
-            }
-        }
-        return try result.get()
+        if let reading = database.fresh(now: now) { return overview(from: reading) }
+        return try await database.onQueue { () throws(AgentHealthError) in try self.overview(now: now) }
     }
 
     // MARK: Synchronous (tests, and the queue above)
@@ -123,52 +119,17 @@ public final class AgentHealthProbe: Sendable {
                     windowStart: now - window, windowEnd: now, thresholds: thresholds)
     }
 
-    private func fresh(now: Double) -> Reading? {
-        latest.withLock { reading in
-            guard let reading, now >= reading.at, now - reading.at < cacheSeconds else { return nil }
-            return reading
-        }
-    }
-
-    /// A fresh reading: the cached one, else one read now. Any SQLite error closes the
-    /// connection, so the next call starts afresh (the file may have been missing, or replaced).
+    /// A fresh reading: the cached one, else one read now.
     private func reading(now: Double) throws(AgentHealthError) -> Reading {
-        if let reading = fresh(now: now) { return reading }
-        let result: Result<Reading, SQLiteError> = database.withLock { db in
-            // Another request may have refreshed it while this one waited for the connection.
-            if let reading = fresh(now: now) { return .success(reading) }
-            do throws(SQLiteError) {
-                return .success(try read(&db, now: now))
-            } catch {
-                db = Database()
-                return .failure(error)
-            }
-        }
-        switch result {
-        case .success(let reading):
-            latest.withLock { $0 = reading }
-            return reading
-        case .failure(let error):
+        do throws(SQLiteError) {
+            return try database.value(now: now) { statements, now throws(SQLiteError) in try read(statements, now: now) }
+        } catch {
             throw AgentHealthError(underlying: error)
         }
     }
 
-    private func read(_ db: inout Database, now: Double) throws(SQLiteError) -> Reading {
-        if db.connection == nil {
-            let connection = try SQLiteConnection(path: path, mode: .readOnly)
-            // WAL readers do not wait for the writer; this only covers WAL recovery after a
-            // crash, and keeps a health check from hanging on it for long.
-            connection.setBusyTimeout(milliseconds: 250)
-            db.windowRows = try connection.prepare("""
-                SELECT agent, success, error IS NOT NULL, fallback, latency_ms
-                FROM calls WHERE ts > ?1 AND ts <= ?2
-                """)
-            db.seriesAgents = try connection.prepare("""
-                SELECT DISTINCT agent FROM series WHERE NOT (agent = ?1 AND model = ?2 AND variant = ?3) ORDER BY agent
-                """)
-            db.connection = connection
-        }
-        guard let rows = db.windowRows, let seriesAgents = db.seriesAgents else { return Reading(at: now, active: [:], series: []) }
+    private func read(_ statements: Statements, now: Double) throws(SQLiteError) -> Reading {
+        let rows = statements.windowRows, seriesAgents = statements.seriesAgents
 
         struct Tally {
             var successes = 0, errors = 0, fallbacks = 0

@@ -1,6 +1,3 @@
-import Dispatch
-import Synchronization
-
 /// Reads ``StatusPageData`` from the database for the status page, cheaply enough that any
 /// number of open browser tabs refreshing every 10 seconds cost one read per `cacheSeconds`.
 ///
@@ -39,14 +36,7 @@ public final class StatusPageSource: Sendable {
         FROM calls WHERE ts > ?1 AND ts <= ?2
         """
 
-    private struct Database {
-        var connection: SQLiteConnection?
-        var calls: SQLiteStatement?
-    }
-
-    private let database = Mutex(Database())
-    private let latest = Mutex<StatusPageData?>(nil)
-    private let queue = DispatchQueue(label: "model-exporter.status-page")
+    private let database: ReadOnlyDatabase<SQLiteStatement, StatusPageData>
 
     public init(path: String, agentHealth: AgentHealthProbe? = nil, cacheSeconds: Double = 3,
                 bucketSeconds: Double = 60, bucketCount: Int = 60, recentBuckets: Int = 5, maximumArms: Int = 200,
@@ -59,59 +49,33 @@ public final class StatusPageSource: Sendable {
         self.recentBuckets = recentBuckets
         self.maximumArms = maximumArms
         self.clock = clock
+        self.database = ReadOnlyDatabase(path: path, cacheSeconds: cacheSeconds, queueLabel: "model-exporter.status-page") {
+            connection throws(SQLiteError) in try connection.prepare(Self.sql)
+        }
     }
 
     /// ``page(now:)`` on the source's own queue; a fresh cached page answers at once.
     public func page() async -> Result<StatusPageData, StatusPageError> {
         let now = clock()
-        if let page = fresh(now: now) { return .success(page) }
-        return await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: Result { () throws(StatusPageError) in try self.page(now: now) })
-            }
+        if let page = database.fresh(now: now) { return .success(page) }
+        do throws(StatusPageError) {
+            return .success(try await database.onQueue { () throws(StatusPageError) in try self.page(now: now) })
+        } catch {
+            return .failure(error)
         }
     }
 
     /// The page as of `now` (or a cached one at most `cacheSeconds` old). Synchronous: for
     /// tests and the queue above.
     public func page(now: Double) throws(StatusPageError) -> StatusPageData {
-        if let page = fresh(now: now) { return page }
-        let result: Result<StatusPageData, SQLiteError> = database.withLock { db in
-            // Another request may have refreshed it while this one waited for the connection.
-            if let page = fresh(now: now) { return .success(page) }
-            do throws(SQLiteError) {
-                return .success(try read(&db, now: now))
-            } catch {
-                db = Database()
-                return .failure(error)
-            }
-        }
-        switch result {
-        case .success(let page):
-            latest.withLock { $0 = page }
-            return page
-        case .failure(let error):
+        do throws(SQLiteError) {
+            return try database.value(now: now) { calls, now throws(SQLiteError) in try read(calls, now: now) }
+        } catch {
             throw StatusPageError(underlying: error)
         }
     }
 
-    private func fresh(now: Double) -> StatusPageData? {
-        latest.withLock { page in
-            guard let page, now >= page.now, now - page.now < cacheSeconds else { return nil }
-            return page
-        }
-    }
-
-    private func read(_ db: inout Database, now: Double) throws(SQLiteError) -> StatusPageData {
-        if db.connection == nil {
-            let connection = try SQLiteConnection(path: path, mode: .readOnly)
-            // WAL readers do not wait for the writer; this only bounds a wait on WAL recovery
-            // after a crash, so a page load cannot hang on it.
-            connection.setBusyTimeout(milliseconds: 250)
-            db.calls = try connection.prepare(Self.sql)
-            db.connection = connection
-        }
-        guard let calls = db.calls else { throw SQLiteError(code: 1, message: "no prepared statement", path: path) }
+    private func read(_ calls: SQLiteStatement, now: Double) throws(SQLiteError) -> StatusPageData {
         var tally = StatusPageData.Tally(now: now, bucketSeconds: bucketSeconds, bucketCount: bucketCount,
                                          recentBuckets: recentBuckets, maximumArms: maximumArms)
         do {

@@ -73,7 +73,7 @@ struct QueryCommand: ParsableCommand {
             Self.note("\(query.name) has no \(parameter) parameter; \(flag) is ignored")
         }
         let (since, until) = try window(now: WallClock.now())
-        let path = Self.databasePath(flag: storagePath, environment: ProcessInfo.processInfo.environment)
+        let path = DatabaseLocation.path(flag: storagePath, environment: ProcessInfo.processInfo.environment)
         let connection = try Self.open(path)
         let result: QueryResult
         do {
@@ -118,57 +118,32 @@ struct QueryCommand: ParsableCommand {
 
     /// [since, until) in epoch seconds, read with one `now` so that `--since 1h` is exactly an hour.
     func window(now: Double) throws -> (since: Double, until: Double) {
-        guard let since = Self.instant(since, now: now) else {
-            throw ValidationError("--since \"\(since)\" is \(Self.expectedTime)")
+        do throws(TimeWindowError) {
+            let window = try TimeWindow(since: since, until: until, now: now, example: "1h")
+            return (window.since, window.until)
+        } catch {
+            throw ValidationError(error.description)
         }
-        let untilText = until ?? "now"
-        guard let until = Self.instant(untilText, now: now) else {
-            throw ValidationError("--until \"\(untilText)\" is \(Self.expectedTime)")
-        }
-        guard since < until else {
-            throw ValidationError("--since (\(RFC3339Timestamp.format(since))) must be before --until (\(RFC3339Timestamp.format(until)))")
-        }
-        return (since, until)
     }
 
-    static let expectedTime = "neither a duration back from now (90s, 30m, 1h, 7d), an RFC 3339 time (2026-11-27T07:00:00Z) nor epoch seconds"
-
-    /// `now`, epoch seconds (`1764200000`, `1764200000.5`), RFC 3339, or a duration back from `now`.
+    // `instant` and `databasePath` stay here as the names the command's tests use; the logic is
+    // shared with `report` in TimeWindow and DatabaseLocation.
     static func instant(_ text: String, now: Double) -> Double? {
-        let text = text.trimmingCharacters(in: .whitespaces)
-        if text == "now" { return now }
-        if let seconds = Double(text) { return seconds.isFinite && seconds >= 0 ? seconds : nil }
-        if let time = Array(text.utf8).withUnsafeBytes({ RFC3339Timestamp.parse($0) }) { return time }
-        if let back = DurationText.seconds(text), back.isFinite { return now - back }
-        return nil
+        TimeWindow.instant(text, now: now)
     }
 
-    /// --storage.path, else the variable `serve` reads (set by the systemd unit), else its default.
     static func databasePath(flag: String?, environment: [String: String]) -> String {
-        if let flag, !flag.isEmpty { return flag }
-        if let value = environment[SettingCatalog.storagePath.environmentVariable], !value.isEmpty { return value }
-        return SettingCatalog.storagePath.defaultValue ?? "model-exporter.sqlite"
+        DatabaseLocation.path(flag: flag, environment: environment)
     }
 
     static func open(_ path: String) throws -> SQLiteConnection {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw QueryFailure("""
-                no database at \(path): give the exporter's --storage.path \
-                (under the systemd unit: --storage.path /var/lib/model-exporter/calls.sqlite, as root)
-                """)
-        }
-        guard !isDirectory.boolValue else { throw QueryFailure("\(path) is a directory: give the database file") }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw QueryFailure("cannot read \(path): permission denied (the systemd unit's database belongs to its dynamic user: run as root)")
-        }
-        do {
-            let connection = try SQLiteConnection(path: path, mode: .readOnly)
-            // A reader waits only while a checkpoint resets the WAL; a few seconds is plenty.
-            connection.setBusyTimeout(milliseconds: 5000)
-            return connection
+        do throws(DatabaseOpeningError) {
+            return try DatabaseLocation.openReadOnly(path, checkReadable: true)
         } catch {
-            throw QueryFailure("cannot open \(path) read-only: \(error.message)")
+            if case .missing = error.reason {
+                throw QueryFailure("\(error.description) (under the systemd unit: --storage.path /var/lib/model-exporter/calls.sqlite, as root)")
+            }
+            throw QueryFailure(error.description)
         }
     }
 

@@ -72,7 +72,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let request = try request(now: WallClock.now())
-        let path = Self.databasePath(flag: storagePath, environment: ProcessInfo.processInfo.environment)
+        let path = DatabaseLocation.path(flag: storagePath, environment: ProcessInfo.processInfo.environment)
         let report: ABReport
         do throws(ReportFailure) {
             let connection = try Self.open(path)
@@ -98,15 +98,11 @@ struct ReportCommand: ParsableCommand {
                 + "[--format markdown|json] [--storage.path FILE] [--min-samples N]\n")
             return ExitCode(Exit.usage)
         }
-        guard let sinceTime = Self.instant(since, now: now) else {
-            throw usage("--since \"\(since)\" is \(Self.expectedTime)")
-        }
-        let untilText = until ?? "now"
-        guard let untilTime = Self.instant(untilText, now: now) else {
-            throw usage("--until \"\(untilText)\" is \(Self.expectedTime)")
-        }
-        guard sinceTime < untilTime else {
-            throw usage("--since (\(RFC3339Timestamp.format(sinceTime))) must be before --until (\(RFC3339Timestamp.format(untilTime)))")
+        let window: TimeWindow
+        do throws(TimeWindowError) {
+            window = try TimeWindow(since: since, until: until, now: now, example: "24h")
+        } catch {
+            throw usage(error.description)
         }
         guard let format = Format(rawValue: format) else {
             throw usage("--format \"\(format)\" is neither markdown nor json")
@@ -115,43 +111,16 @@ struct ReportCommand: ParsableCommand {
             throw usage("--min-samples \"\(minSamples)\" is not a whole number ≥ 1")
         }
         if let agent, agent.isEmpty { throw usage("--agent is empty: give an agent name, or leave the flag out for all agents") }
-        return Request(since: sinceTime, until: untilTime, format: format, minimumSamples: minimum)
-    }
-
-    static let expectedTime = "neither a duration back from now (90s, 30m, 24h, 7d), an RFC 3339 time (2026-11-27T07:00:00Z) nor epoch seconds"
-
-    /// `now`, epoch seconds, RFC 3339, or a duration back from `now` (the forms `query` takes).
-    static func instant(_ text: String, now: Double) -> Double? {
-        let text = text.trimmingCharacters(in: .whitespaces)
-        if text == "now" { return now }
-        if let seconds = Double(text) { return seconds.isFinite && seconds >= 0 ? seconds : nil }
-        if let time = Array(text.utf8).withUnsafeBytes({ RFC3339Timestamp.parse($0) }) { return time }
-        if let back = DurationText.seconds(text), back.isFinite { return now - back }
-        return nil
+        return Request(since: window.since, until: window.until, format: format, minimumSamples: minimum)
     }
 
     // MARK: Database
 
-    /// --storage.path, else the variable `serve` reads (set by the systemd unit), else its default.
-    static func databasePath(flag: String?, environment: [String: String]) -> String {
-        if let flag, !flag.isEmpty { return flag }
-        if let value = environment[SettingCatalog.storagePath.environmentVariable], !value.isEmpty { return value }
-        return SettingCatalog.storagePath.defaultValue ?? "model-exporter.sqlite"
-    }
-
     static func open(_ path: String) throws(ReportFailure) -> SQLiteConnection {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ReportFailure("no database at \(path): give the exporter's --storage.path")
-        }
-        guard !isDirectory.boolValue else { throw ReportFailure("\(path) is a directory: give the database file") }
-        do {
-            let connection = try SQLiteConnection(path: path, mode: .readOnly)
-            // A reader waits only while a checkpoint resets the WAL; a few seconds is plenty.
-            connection.setBusyTimeout(milliseconds: 5000)
-            return connection
+        do throws(DatabaseOpeningError) {
+            return try DatabaseLocation.openReadOnly(path, checkReadable: false)
         } catch {
-            throw ReportFailure("cannot open \(path) read-only: \(error.message)")
+            throw ReportFailure(error.description)
         }
     }
 
