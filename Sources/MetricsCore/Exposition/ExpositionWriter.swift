@@ -7,8 +7,6 @@
 /// `_created` for the model counters and histograms, exemplars on latency buckets (the
 /// `request_id` of a recent request in the bucket) and the closing `# EOF`.
 public enum ExpositionWriter {
-    public static let contentType = ExpositionFormat.prometheusText.contentType
-
     public static func write(_ snapshot: MetricsSnapshot, format: ExpositionFormat = .prometheusText) -> [UInt8] {
         var out = Output(format: format)
         out.bytes.reserveCapacity(4096 + snapshot.series.count * 2600)

@@ -27,7 +27,7 @@ public final class CallIngestor {
     private var lastCommitTime: Double?
     private let startTime = WallClock.now()
     /// How long the reader waits for new lines when it is at the end of every file.
-    public var idlePoll = 0.1
+    private let idlePoll = 0.1
 
     private var progress = BackfillProgress()
 

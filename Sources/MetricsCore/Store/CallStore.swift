@@ -376,21 +376,6 @@ public final class CallStore {
         try s.step()
     }
 
-    public func insertRejected(reason: RejectReason, detail: String, sourceID: Int64, offset: Int64, length: Int64,
-                               excerpt: UnsafeRawBufferPointer) throws(SQLiteError) {
-        try beginIfNeeded()
-        let s = insertRejectedStatement
-        defer { s.reset() }
-        s.bind(1, WallClock.now())
-        s.bind(2, sourceID)
-        s.bind(3, offset)
-        s.bind(4, reason.rawValue)
-        s.bind(5, detail)
-        s.bind(6, length)
-        s.bind(7, blob: UnsafeRawBufferPointer(rebasing: excerpt.prefix(4096)))
-        try s.step()
-    }
-
     /// Writes the totals that changed and commits the batch. On error the transaction is
     /// rolled back and the caller must reload its state from the store.
     public func commit(_ aggregator: inout CallAggregator) throws(SQLiteError) {

@@ -13,9 +13,6 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         "SQLite error \(code) on \(path): \(message)"
     }
-
-    /// True for SQLITE_BUSY / SQLITE_LOCKED: another connection holds a lock; retrying later may succeed.
-    public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
 }
 
 /// SQLITE_TRANSIENT tells SQLite to copy bound text before sqlite3_bind_* returns.

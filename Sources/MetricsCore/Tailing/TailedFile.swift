@@ -52,9 +52,6 @@ final class TailedFile {
     /// Where reading resumes after a restart: the start of the first line not yet handed over.
     var readOffset: Int64 { skip?.lineStart ?? offset }
 
-    /// Bytes buffered or being skipped that do not yet form a complete line.
-    var hasPartialLine: Bool { skip != nil || start < end }
-
     /// Reads and hands over complete lines until `budget` lines or the end of the file.
     /// Returns the lines handed over and whether the end of the file was reached.
     func readLines(into sink: some CallLogSink, budget: Int) throws(TailError) -> (lines: Int, bytes: Int64, eof: Bool) {
@@ -63,7 +60,7 @@ final class TailedFile {
         // An unfinished line is read again from the file rather than kept across polls: a
         // writer may cut a torn last line back to its newline and write a new one, and stale
         // buffered bytes would then be glued onto it. Costs at most one line's re-read.
-        if skip == nil && start < end && lines == 0 && !continuingBatch {
+        if skip == nil && start < end && !continuingBatch {
             start = 0
             end = 0
             nextRead = offset
