@@ -25,6 +25,9 @@ struct IngestCommand: ParsableCommand {
         let settings = try options.resolve(environment: ProcessInfo.processInfo.environment)
         let logger = ExporterLogging.bootstrap(level: settings.logLevel)
         let started = WallClock.monotonic()
+        // One owner per database: beside a running serve, this exits before touching it.
+        let lock = try DatabaseLock(databasePath: settings.storagePath)
+        defer { withExtendedLifetime(lock) {} }
         let store: CallStore
         let ingestor: CallIngestor
         do {

@@ -22,6 +22,10 @@ struct ExporterServer {
             "web": "\(web.summary)",
         ])
         for warning in web.warnings() { logger.warning("\(warning)") }
+        // One owner per database, taken before anything is opened or bound: a second serve or
+        // ingest on the same file exits here, having written nothing.
+        let lock = try DatabaseLock(databasePath: settings.storagePath)
+        defer { withExtendedLifetime(lock) {} }
         let board = MetricsBoard()
         let notifier = SystemdNotifier.fromEnvironment()
         let ingest = IngestService(
