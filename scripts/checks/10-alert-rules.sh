@@ -4,8 +4,14 @@
 # runbooks (one per alert, their PromQL parses, their SQL runs against the
 # exporter's schema).
 #
-# Needs promtool and amtool (Debian: prometheus, prometheus-alertmanager);
-# sqlite3 for the runbook SQL (skipped, and said so, without it).
+# Rule files: alerts.yml (with recording_rules.yml) holds exactly the eight
+# alerts of the gateway's spec; slo_rules.yml (generated from slo.yml by
+# scripts/slo-rules), budget_alerts.yml, ttft_rules.yml and
+# exporter_alerts.yml each hold exactly their own list below.
+#
+# Needs promtool and amtool (Debian: prometheus, prometheus-alertmanager),
+# python3 with PyYAML for scripts/slo-rules; sqlite3 for the runbook SQL
+# (skipped, and said so, without it).
 # Prints one line per check and ends with "alert-rules: N passed, M failed".
 set -euo pipefail
 
@@ -20,28 +26,20 @@ require() {
 require promtool prometheus
 require amtool prometheus-alertmanager
 
-passed=0
-failed=0
-skipped=0
+check_name=alert-rules
+# Sets $python (with PyYAML), $binary, and ok/fail/skip/check/check_summary.
+# The binary is only needed for the runbook SQL, built below if it can be.
+common_build=no
+source scripts/checks/lib/common.sh
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-ok() { passed=$((passed + 1)); echo "ok    $1"; }
-fail() {
-    failed=$((failed + 1)); echo "FAIL  $1"
-    if [[ -n "${2:-}" ]]; then sed 's/^/      /' <<<"$2"; fi
-}
-skip() { skipped=$((skipped + 1)); echo "SKIP  $1"; }
-
-# check NAME COMMAND... : one check, passed when COMMAND succeeds.
-check() {
-    local name=$1 out
-    shift
-    if out=$("$@" 2>&1); then ok "$name"; else fail "$name" "$out"; fi
-}
-
-# The eight alerts the gateway's spec asks for; nothing more, nothing less.
-expected_alerts="CriticalCostOverrun
+# The alerts each rule file must define, nothing more, nothing less.
+# alerts.yml: the eight alerts the gateway's spec asks for (the end-to-end
+# check scripts/e2e/alerts_e2e.py loads only it and recording_rules.yml).
+declare -A expected
+expected[alerts.yml]="CriticalCostOverrun
 HighCostBurn
 HighFallbackRate
 HighModelErrorRate
@@ -49,12 +47,50 @@ HighModelLatency
 LowSuccessRate
 ModelUnavailable
 VeryHighModelLatency"
+expected[slo_rules.yml]="AvailabilitySLOFastBurn
+AvailabilitySLOSlowBurn
+LatencySLOFastBurn
+LatencySLOSlowBurn"
+expected[budget_alerts.yml]="DailyBudgetAtRisk
+DailyBudgetExceeded"
+expected[ttft_rules.yml]="HighTimeToFirstToken"
+expected[exporter_alerts.yml]="ModelExporterAbsent
+ModelExporterCallLogLagging
+ModelExporterCallLogMissing
+ModelExporterCatchupStalled
+ModelExporterDown
+ModelExporterRejectedLines
+ModelExporterStoreErrors"
+alert_files="alerts.yml slo_rules.yml budget_alerts.yml ttft_rules.yml exporter_alerts.yml"
+rule_files="recording_rules.yml $alert_files"
+
+# alert_names FILE: the alert names a rule file defines, sorted, once each
+# (slo_rules.yml has one rule per agent group under the same name).
+alert_names() { sed -n 's/^ *- alert: *\([A-Za-z0-9_]*\).*/\1/p' "$1" | sort -u; }
+
+expected_alerts=$(for f in $alert_files; do echo "${expected[$f]}"; done | sort)
+# The file that defines each alert, for the runbook_url check.
+declare -A file_of
+for f in $alert_files; do
+    for a in ${expected[$f]}; do file_of[$a]=$f; done
+done
 
 # --- rules and configs ------------------------------------------------------
 check "promtool check rules" \
-    promtool check rules prometheus/recording_rules.yml prometheus/alerts.yml
+    promtool check rules $(printf 'prometheus/%s ' $rule_files)
+check "prometheus/slo_rules.yml is what scripts/slo-rules generates from prometheus/slo.yml" \
+    "$python" scripts/slo-rules --check
 check "promtool check config prometheus/prometheus.yml" \
     promtool check config prometheus/prometheus.yml
+missing_rule_files=""
+for f in $rule_files; do
+    grep -Eq "^ *- $f( |\$)" prometheus/prometheus.yml || missing_rule_files+="$f "
+done
+if [[ -z "$missing_rule_files" ]]; then
+    ok "prometheus/prometheus.yml loads every rule file"
+else
+    fail "prometheus/prometheus.yml loads every rule file" "not in rule_files: $missing_rule_files"
+fi
 check "amtool check-config prometheus/alertmanager.yml" \
     amtool check-config prometheus/alertmanager.yml
 check "alertmanager routes critical to pager" \
@@ -63,14 +99,35 @@ check "alertmanager routes critical to pager" \
 check "alertmanager routes warning to chat" \
     amtool config routes test --config.file=prometheus/alertmanager.yml \
     --verify.receivers=chat severity=warning alertname=HighCostBurn
+check "alertmanager pages an SLO fast burn" \
+    amtool config routes test --config.file=prometheus/alertmanager.yml \
+    --verify.receivers=pager severity=critical alertname=AvailabilitySLOFastBurn agent=qa_agent slo=availability
+check "alertmanager sends an SLO slow burn to chat" \
+    amtool config routes test --config.file=prometheus/alertmanager.yml \
+    --verify.receivers=chat severity=warning alertname=LatencySLOSlowBurn agent=qa_agent slo=latency
+check "alertmanager pages an exporter down" \
+    amtool config routes test --config.file=prometheus/alertmanager.yml \
+    --verify.receivers=pager severity=critical alertname=ModelExporterDown instance=gw1:9816 job=model-exporter
 
-alerts=$(sed -n 's/^ *- alert: *\([A-Za-z0-9_]*\).*/\1/p' prometheus/alerts.yml | sort)
-if [[ "$alerts" == "$expected_alerts" ]]; then
-    ok "alerts.yml defines exactly the eight alerts"
-else
-    fail "alerts.yml defines exactly the eight alerts" \
-        "$(diff <(echo "$expected_alerts") <(echo "$alerts") || true)"
-fi
+for f in $alert_files; do
+    alerts=$(alert_names "prometheus/$f")
+    want=$(sort <<<"${expected[$f]}")
+    if [[ "$alerts" == "$want" ]]; then
+        ok "$f defines exactly its $(wc -l <<<"$want") alerts"
+    else
+        fail "$f defines exactly its $(wc -l <<<"$want") alerts" "$(diff <(echo "$want") <(echo "$alerts") || true)"
+    fi
+done
+dupes=$(for f in $alert_files; do alert_names "prometheus/$f"; done | sort | uniq -d)
+if [[ -z "$dupes" ]]; then ok "no alert is defined in two files"; else fail "no alert is defined in two files" "$dupes"; fi
+
+# Severity drives routing (alertmanager.yml): every alert rule is critical
+# (page) or warning (chat).
+bad_severity=$(awk '
+    /^ *- (alert|record):/ { alert = ($2 == "alert:") ? $3 : ""; next }
+    alert != "" && /^ *severity:/ && $2 != "critical" && $2 != "warning" { print FILENAME ": " alert ": " $2 }
+    ' $(printf 'prometheus/%s ' $alert_files))
+if [[ -z "$bad_severity" ]]; then ok "every alert is severity critical or warning"; else fail "every alert is severity critical or warning" "$bad_severity"; fi
 
 # $value belongs in annotations only: in a label it would make every new
 # value a new alert. Report any `$value` inside a rule's labels: block.
@@ -79,7 +136,7 @@ value_in_labels=$(awk '
     inlabels {
         if (match($0, /[^ ]/) <= indent) inlabels = 0
         else if ($0 ~ /\$value/) print FILENAME ":" NR ": " $0
-    }' prometheus/alerts.yml prometheus/recording_rules.yml)
+    }' $(printf 'prometheus/%s ' $rule_files))
 if [[ -z "$value_in_labels" ]]; then
     ok "no \$value in labels"
 else
@@ -132,10 +189,18 @@ for alert in $expected_alerts; do
     fi
     # The rule's runbook_url (after whatever base the operator put in
     # front) must name this runbook.
-    url=$(awk -v a="$alert" '
-        /^ *- alert:/ { cur = $3 }
-        cur == a && /runbook_url:/ { print $2; exit }' prometheus/alerts.yml)
-    [[ "$url" == *"runbooks/$alert.md" ]] || problems+="runbook_url is '$url', not .../runbooks/$alert.md"$'\n'
+    # Every rule of that name (slo_rules.yml has several) must carry it.
+    urls=$(awk -v a="$alert" '
+        /^ *- (alert|record):/ { cur = $3; seen = 0 }
+        cur == a && /runbook_url:/ { print $2; seen = 1 }
+        END { }' "prometheus/${file_of[$alert]}")
+    rules=$(grep -c "^ *- alert: *$alert\$" "prometheus/${file_of[$alert]}" || true)
+    if [[ $(grep -c . <<<"$urls" || true) -ne "$rules" ]]; then
+        problems+="$((rules - $(grep -c . <<<"$urls" || true))) of its $rules rules have no runbook_url"$'\n'
+    fi
+    while IFS= read -r url; do
+        [[ -z "$url" || "$url" == *"runbooks/$alert.md" ]] || problems+="runbook_url is '$url', not .../runbooks/$alert.md"$'\n'
+    done <<<"$urls"
     if [[ -z "$problems" ]]; then ok "runbook for $alert"; else fail "runbook for $alert" "${problems%$'\n'}"; fi
 done
 
@@ -182,7 +247,7 @@ fi
 # Every SQL block must run, read-only, against a database with the
 # exporter's real schema: the exporter itself creates it (all migrations, as
 # a real install has them), then runbooks/testdata/rows.sql is loaded.
-exporter=.build/debug/model-exporter
+exporter=$binary
 [ -x "$exporter" ] || swift build --product model-exporter >/dev/null 2>&1 || true
 out=""
 if ! command -v sqlite3 >/dev/null 2>&1; then
@@ -222,5 +287,4 @@ fi
 # The last line keeps the "NAME: N passed, M failed" shape of every check
 # script; details go on the line before it.
 echo "alert-rules: $cases of the passed/failed are promtool test cases; $skipped checks skipped"
-echo "alert-rules: $passed passed, $failed failed"
-((failed == 0))
+check_summary
