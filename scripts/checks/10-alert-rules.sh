@@ -191,9 +191,8 @@ for alert in $expected_alerts; do
     # front) must name this runbook.
     # Every rule of that name (slo_rules.yml has several) must carry it.
     urls=$(awk -v a="$alert" '
-        /^ *- (alert|record):/ { cur = $3; seen = 0 }
-        cur == a && /runbook_url:/ { print $2; seen = 1 }
-        END { }' "prometheus/${file_of[$alert]}")
+        /^ *- (alert|record):/ { cur = $3 }
+        cur == a && /runbook_url:/ { print $2 }' "prometheus/${file_of[$alert]}")
     rules=$(grep -c "^ *- alert: *$alert\$" "prometheus/${file_of[$alert]}" || true)
     if [[ $(grep -c . <<<"$urls" || true) -ne "$rules" ]]; then
         problems+="$((rules - $(grep -c . <<<"$urls" || true))) of its $rules rules have no runbook_url"$'\n'
