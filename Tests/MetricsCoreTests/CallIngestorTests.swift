@@ -134,6 +134,60 @@ import Testing
         #expect(ingestor.snapshot().lastStoreError == nil)
     }
 
+    /// A scrape while commits fail (a full disk, a locked database) shows what the database
+    /// holds, not the batch that was folded into the running totals before its commit failed.
+    @Test func aFailingCommitIsNeverVisible() throws {
+        let dir = TemporaryDirectory()
+        let log = dir.file("calls.jsonl")
+        let db = dir.file("calls.sqlite")
+        var lines = generateLog(log, lines: 3000, seed: 13)
+        let store = try CallStore(path: db, buckets: .default, logger: logger)
+        var configuration = IngestConfiguration(calllogPath: log)
+        configuration.batchLines = 1000
+        let ingestor = try CallIngestor(configuration: configuration, store: store, logger: logger)
+        drain(ingestor)
+        let revisionBefore = ingestor.revision
+        lines += generateLog(log, lines: 3000, seed: 14, start: 1_764_100_000)
+
+        let blocker = try SQLiteConnection(path: db)
+        blocker.setBusyTimeout(milliseconds: 0)
+        try blocker.execute("BEGIN IMMEDIATE")
+        store.db.setBusyTimeout(milliseconds: 1)
+        #expect(ingestor.step().failed)
+        #expect(ingestor.revision != revisionBefore, "a store error is news to publish")
+        let snapshot = ingestor.snapshot()
+        #expect(snapshot.storeErrors == 1)
+        let rows = try count(db, "SELECT count(*) FROM calls")
+        let rejects = try count(db, "SELECT count(*) FROM rejected_lines")
+        #expect(snapshot.counters.acceptedLines == UInt64(rows))
+        #expect(snapshot.counters.rejectedTotal == UInt64(rejects))
+        #expect(snapshot.series.reduce(UInt64(0)) { $0 + $1.totals.requests } == UInt64(rows))
+        try blocker.execute("ROLLBACK")
+
+        drain(ingestor)
+        let (accepted, rejected) = expected(lines)
+        #expect(ingestor.snapshot().counters.acceptedLines == UInt64(accepted.count))
+        #expect(ingestor.snapshot().counters.rejectedTotal == UInt64(rejected))
+        #expect(try count(db, "SELECT count(*) FROM calls") == Int64(accepted.count))
+    }
+
+    /// The snapshot is rebuilt only when what it shows changed, so an idle exporter's
+    /// exposition stays cached between scrapes.
+    @Test func anIdleIngestorPublishesNothingNew() throws {
+        let dir = TemporaryDirectory()
+        let log = dir.file("calls.jsonl")
+        _ = generateLog(log, lines: 500, seed: 15)
+        let store = try CallStore(path: dir.file("calls.sqlite"), buckets: .default, logger: logger)
+        let ingestor = try CallIngestor(configuration: IngestConfiguration(calllogPath: log), store: store, logger: logger)
+        drain(ingestor)
+        let revision = ingestor.revision
+        for _ in 0..<3 { _ = ingestor.step() }
+        #expect(ingestor.revision == revision)
+        _ = generateLog(log, lines: 10, seed: 16, start: 1_764_100_000)
+        drain(ingestor)
+        #expect(ingestor.revision != revision)
+    }
+
     @Test func aReaderHoldingATransactionDoesNotStallIngest() throws {
         let dir = TemporaryDirectory()
         let log = dir.file("calls.jsonl")

@@ -1,5 +1,7 @@
 /// Everything a scrape or a health check shows, as it stood after one commit. Immutable once
-/// published; the exposition is a pure function of it.
+/// published; the exposition is a pure function of it. Liveness (the ingest loop's heartbeat)
+/// is not part of it: it lives beside it on `MetricsBoard`, so a beat never invalidates the
+/// rendered exposition.
 public struct MetricsSnapshot: Sendable {
     /// Model series; empty until the first catch-up is done, so that Prometheus never sees
     /// history as a burst of traffic.
@@ -20,8 +22,6 @@ public struct MetricsSnapshot: Sendable {
     public var storagePath = ""
     public var version = "dev"
     public var startTime: Double = 0
-    /// Monotonic time when the ingest loop made this snapshot: proves the loop is alive.
-    public var heartbeat: Double = 0
 
     public init() {}
 }

@@ -9,6 +9,12 @@ public import Logging
 /// both halves are rebuilt from the store, so the next attempt starts from exactly what is
 /// stored.
 ///
+/// Only committed state is ever shown: `snapshot()` is built from `committed`, a copy of the
+/// aggregator taken right after each successful commit (and after each load from the store),
+/// never from the aggregator that a half-stored batch has already advanced. A scrape during a
+/// failing commit (a full disk) therefore shows what the database holds, and a crash at that
+/// moment cannot make a counter go backwards.
+///
 /// `step()` and the rest run on one thread (the caller's); only the snapshot is shared.
 public final class CallIngestor {
     public let configuration: IngestConfiguration
@@ -16,6 +22,13 @@ public final class CallIngestor {
     private let logger: Logger
     private var reader: BatchReader?
     private var aggregator: CallAggregator
+    /// The aggregator as of the last commit (or load): what snapshots are made of.
+    private var committed: CallAggregator
+    /// Bumped whenever what a snapshot shows changes: a commit, a store error, the log's
+    /// status, the end of the first catch-up. The snapshot is rebuilt only then, so an idle
+    /// exporter publishes nothing new and the rendered exposition stays cached.
+    public private(set) var revision: UInt64 = 1
+    private var cachedSnapshot: (revision: UInt64, snapshot: MetricsSnapshot)?
     private var lastStatus: CallLogStatus
 
     private var needsCommit = false
@@ -38,6 +51,7 @@ public final class CallIngestor {
         lastStatus = CallLogStatus(path: configuration.calllogPath)
         aggregator = try store.loadAggregator(limits: configuration.limits)
         for key in configuration.knownSeries { aggregator.declare(key, at: WallClock.now()) }
+        committed = aggregator
         needsCommit = !configuration.knownSeries.isEmpty
         reader = try makeReader()
     }
@@ -83,6 +97,7 @@ public final class CallIngestor {
                 if next.sequence >= wanted || next.lines > 0 { break }
             }
             guard let batch else { return outcome }
+            if batch.status != lastStatus { revision &+= 1 }
             lastStatus = batch.status
             outcome.caughtUp = batch.caughtUp && batch.sequence >= wanted && batch.readError == nil
             if let error = batch.readError {
@@ -95,6 +110,7 @@ public final class CallIngestor {
         }
         if outcome.caughtUp && !catchUpComplete && !outcome.failed {
             catchUpComplete = true
+            revision &+= 1
             logger.info("caught up with the call log; exporting model series",
                         metadata: ["lines": "\(aggregator.counters.acceptedLines + aggregator.counters.rejectedTotal)",
                                    "series": "\(aggregator.seriesCount)"])
@@ -130,6 +146,8 @@ public final class CallIngestor {
                                    fingerprint: position.fingerprint, state: position.state)
         }
         try store.commit(&aggregator)
+        committed = aggregator
+        revision &+= 1
         needsCommit = false
         commits += 1
         lastCommitTime = WallClock.now()
@@ -142,6 +160,7 @@ public final class CallIngestor {
         store.rollback()
         storeErrors += 1
         lastStoreError = "\(error)"
+        revision &+= 1
         needsReload = true
         reader?.stop()
         reader = nil
@@ -151,6 +170,7 @@ public final class CallIngestor {
     private func reload() throws(StoreError) {
         aggregator = try store.loadAggregator(limits: configuration.limits)
         for key in configuration.knownSeries { aggregator.declare(key, at: WallClock.now()) }
+        committed = aggregator
         reader = try makeReader()
         needsCommit = true
         needsReload = false
@@ -169,15 +189,17 @@ public final class CallIngestor {
         }
     }
 
-    /// The state to publish: series only once the first catch-up is done.
+    /// The state to publish, as of the last commit: series only once the first catch-up is
+    /// done. The same value until `revision` changes.
     public func snapshot() -> MetricsSnapshot {
+        if let cachedSnapshot, cachedSnapshot.revision == revision { return cachedSnapshot.snapshot }
         var snapshot = MetricsSnapshot()
-        if catchUpComplete { snapshot.series = aggregator.series }
-        snapshot.buckets = aggregator.buckets
-        snapshot.counters = aggregator.counters
+        if catchUpComplete { snapshot.series = committed.series }
+        snapshot.buckets = committed.buckets
+        snapshot.counters = committed.counters
         snapshot.calllog = lastStatus
         snapshot.catchUpComplete = catchUpComplete
-        snapshot.seriesCount = aggregator.seriesCount
+        snapshot.seriesCount = committed.seriesCount
         snapshot.seriesLimit = configuration.limits.maxSeries
         snapshot.lastCommitTime = lastCommitTime
         snapshot.commits = commits
@@ -186,7 +208,7 @@ public final class CallIngestor {
         snapshot.storagePath = store.path
         snapshot.version = configuration.version
         snapshot.startTime = startTime
-        snapshot.heartbeat = WallClock.monotonic()
+        cachedSnapshot = (revision, snapshot)
         return snapshot
     }
 }

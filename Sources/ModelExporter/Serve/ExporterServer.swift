@@ -92,7 +92,7 @@ struct SystemdLifecycleService: Service {
                 // A stuck ingest loop must get the service restarted, so only a live loop pets
                 // the dog. Before the loop's first report, READY=1 has not been sent either, and
                 // systemd does not watch yet.
-                let heartbeat = board.snapshot.heartbeat
+                let heartbeat = board.heartbeat
                 if heartbeat > 0 {
                     if WallClock.monotonic() - heartbeat < seconds {
                         try? notifier.watchdog()

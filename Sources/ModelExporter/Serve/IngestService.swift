@@ -69,6 +69,8 @@ final class IngestService: Service, Sendable {
         let store = try CallStore(path: storagePath, buckets: settings.buckets, logger: logger)
         let ingestor = try CallIngestor(configuration: settings, store: store, logger: logger)
         board.publish(ingestor.snapshot())
+        var published = ingestor.revision
+        board.beat()
         var announced = false
         var failures = 0
         var steps = 0
@@ -87,7 +89,13 @@ final class IngestService: Service, Sendable {
                 removed = ingestor.applyRetention(settings.retention)
                 retentionPending = removed > 0
             }
-            board.publish(ingestor.snapshot())
+            // One new snapshot per change of what it shows (a commit, an error, the log's
+            // status), not per turn: an idle exporter keeps serving its cached exposition.
+            if ingestor.revision != published {
+                published = ingestor.revision
+                board.publish(ingestor.snapshot())
+            }
+            board.beat()
             if ingestor.catchUpComplete && !announced {
                 announced = true
                 onCaughtUp()
