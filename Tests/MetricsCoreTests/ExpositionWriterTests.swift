@@ -25,11 +25,30 @@ import Testing
         snapshot.commits = 3
         snapshot.version = "0.1.0"
         snapshot.startTime = 1_764_227_500
+        // timeout and server_error occur; rate_limited exists at zero for every series.
+        snapshot.knownErrorTypes = ["rate_limited", "timeout", "server_error"]
+        snapshot.costBudgets = CostBudgets(hourly: 20, daily: 200)
         return snapshot
     }
 
     static var fixtures: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    }
+
+    @Test func knownErrorTypesExistAtZeroAndBudgetsOnlyWhenSet() {
+        var snapshot = Self.fixtureSnapshot()
+        snapshot.costBudgets = CostBudgets(daily: 200)
+        let text = String(decoding: ExpositionWriter.write(snapshot), as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        let zeroRateLimited = lines.filter { $0.hasPrefix("model_errors_total{") && $0.contains("error_type=\"rate_limited\"") }
+        #expect(zeroRateLimited.count == snapshot.series.count)
+        #expect(zeroRateLimited.allSatisfy { $0.hasSuffix(" 0") })
+        // An error class that occurred keeps its count.
+        #expect(lines.contains { $0.hasPrefix("model_errors_total{") && $0.contains("error_type=\"timeout\"") && $0.hasSuffix(" 1") })
+        #expect(lines.contains("model_exporter_cost_budget_usd{period=\"day\"} 200"))
+        #expect(!text.contains("period=\"hour\""))
+        snapshot.costBudgets = CostBudgets()
+        #expect(!String(decoding: ExpositionWriter.write(snapshot), as: UTF8.self).contains("model_exporter_cost_budget_usd"))
     }
 
     @Test func matchesGoldenFile() throws {

@@ -77,6 +77,38 @@ struct ExporterSettingsTests {
         #expect(settings.telemetryPath == "/metrics", "default")
     }
 
+    @Test func budgetsAndKnownErrorTypesReachTheIngestConfiguration() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        let path = try Self.writeConfig("cost:\n  budget_hourly: 20\n  budget_daily: 200\nmetrics:\n  known_error_types: timeout, quota\n", in: dir)
+        let settings = try ExporterSettings.resolve(flags: Self.required(dir), environment: [:], configFile: path)
+        #expect(settings.ingestConfiguration.costBudgets == CostBudgets(hourly: 20, daily: 200))
+        #expect(settings.ingestConfiguration.knownErrorTypes == ["timeout", "quota"])
+        // Unset: no budget, and the gateway's four error classes.
+        let plain = try ExporterSettings.resolve(flags: Self.required(dir), environment: [:], configFile: nil)
+        #expect(plain.ingestConfiguration.costBudgets == CostBudgets())
+        #expect(plain.ingestConfiguration.knownErrorTypes == ["timeout", "rate_limited", "server_error", "context_length_exceeded"])
+    }
+
+    @Test func aBadBudgetIsOneProblemEach() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        var flags = Self.required(dir)
+        flags["cost.budget-hourly"] = "-5"
+        flags["cost.budget-daily"] = "lots"
+        do {
+            _ = try ExporterSettings.resolve(flags: flags, environment: [:], configFile: nil)
+            Issue.record("bad budgets must be refused")
+        } catch {
+            #expect(error.problems.count == 2, "\(error.problems)")
+            #expect(error.problems.contains { $0.contains("--cost.budget-hourly") && $0.contains("-5") })
+            #expect(error.problems.contains { $0.contains("--cost.budget-daily") && $0.contains("lots") })
+        }
+        flags["cost.budget-hourly"] = "20"
+        flags["cost.budget-daily"] = "10"
+        #expect(throws: ConfigurationError.self) { try ExporterSettings.resolve(flags: flags, environment: [:], configFile: nil) }
+    }
+
     @Test func environmentVariableAndFileKeyNames() {
         #expect(SettingCatalog.webListenAddress.environmentVariable == "MODEL_EXPORTER_WEB_LISTEN_ADDRESS")
         #expect(SettingCatalog.webListenAddress.fileKey == "web.listen_address")

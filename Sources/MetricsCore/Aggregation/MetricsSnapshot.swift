@@ -22,6 +22,9 @@ public struct MetricsSnapshot: Sendable {
     public var storagePath = ""
     public var version = "dev"
     public var startTime: Double = 0
+    /// Error classes written at zero for every series (`--metrics.known-error-types`).
+    public var knownErrorTypes: [String] = []
+    public var costBudgets = CostBudgets()
 
     public init() {}
 }

@@ -22,7 +22,10 @@ public enum ExpositionWriter {
 
         out.family("model_errors", .counter, "First-attempt failures by error class, including requests the fallback then answered.")
         for s in series {
-            for (type, count) in s.totals.errorsByType.sorted(by: { $0.key < $1.key }) {
+            // Known classes at zero from the series' first line, so rate() sees their first error.
+            var errors = s.totals.errorsByType
+            for type in snapshot.knownErrorTypes where errors[type] == nil { errors[type] = 0 }
+            for (type, count) in errors.sorted(by: { $0.key < $1.key }) {
                 out.sample("model_errors_total", s.key, ("error_type", type), count)
                 out.created("model_errors_created", s.key, ("error_type", type), s.totals)
             }
@@ -65,6 +68,17 @@ public enum ExpositionWriter {
 
         out.family("model_exporter_catchup_complete", .gauge, "1 once the call log was read to its end after start; model series are exported from then on.")
         out.sample("model_exporter_catchup_complete", snapshot.catchUpComplete ? 1.0 : 0.0)
+
+        // Only the budgets that are set: an absent series tells the budget alerts there is none.
+        let budgets = [("day", snapshot.costBudgets.daily), ("hour", snapshot.costBudgets.hourly)]
+        if budgets.contains(where: { $0.1 != nil }) {
+            out.family("model_exporter_cost_budget_usd", .gauge, unit: "usd", "Spend budget in US dollars per period (--cost.budget-hourly, --cost.budget-daily).")
+            for case let (period, amount?) in budgets {
+                out.raw("model_exporter_cost_budget_usd{period=\"\(period)\"} ")
+                out.raw(PrometheusNumber.format(amount))
+                out.raw("\n")
+            }
+        }
 
         out.family("model_exporter_folded_lines", .counter, "Lines whose label values were folded into \"other\" because a label bound was reached.")
         for label in ["error_type", "fallback_model", "series"] {

@@ -208,6 +208,8 @@ public final class CallIngestor {
         snapshot.storagePath = store.path
         snapshot.version = configuration.version
         snapshot.startTime = startTime
+        snapshot.knownErrorTypes = configuration.knownErrorTypes
+        snapshot.costBudgets = configuration.costBudgets
         cachedSnapshot = (revision, snapshot)
         return snapshot
     }

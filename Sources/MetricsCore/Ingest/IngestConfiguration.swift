@@ -10,6 +10,11 @@ public struct IngestConfiguration: Sendable {
     /// Series that exist at zero from the start (known agents), so `rate()` and the
     /// ModelUnavailable alert work before their first request.
     public var knownSeries: [SeriesKey] = []
+    /// Error classes whose `model_errors_total` series exist at zero from a series' first
+    /// line: without them, the first error of a class makes a new series whose first sample
+    /// already holds it, and `rate()` never sees that increase.
+    public var knownErrorTypes: [String] = ["timeout", "rate_limited", "server_error", "context_length_exceeded"]
+    public var costBudgets = CostBudgets()
     /// Seconds a renamed-away file is still read after its last new byte.
     public var rotationGrace: Double = 2
     public var retention = RetentionPolicy()

@@ -46,6 +46,15 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("metrics.known-agents"), help: ArgumentHelp(SettingCatalog.metricsKnownAgents.help))
     var metricsKnownAgents: String?
 
+    @Option(name: .customLong("metrics.known-error-types"), help: ArgumentHelp(SettingCatalog.metricsKnownErrorTypes.help))
+    var metricsKnownErrorTypes: String?
+
+    @Option(name: .customLong("cost.budget-hourly"), help: ArgumentHelp(SettingCatalog.costBudgetHourly.help))
+    var costBudgetHourly: String?
+
+    @Option(name: .customLong("cost.budget-daily"), help: ArgumentHelp(SettingCatalog.costBudgetDaily.help))
+    var costBudgetDaily: String?
+
     @Option(name: .customLong("log.level"), help: ArgumentHelp(SettingCatalog.logLevel.help))
     var logLevel: String?
 
@@ -65,6 +74,9 @@ struct ServeOptions: ParsableArguments {
             (SettingCatalog.metricsMaxSeries, metricsMaxSeries),
             (SettingCatalog.metricsBuckets, metricsLatencyBuckets),
             (SettingCatalog.metricsKnownAgents, metricsKnownAgents),
+            (SettingCatalog.metricsKnownErrorTypes, metricsKnownErrorTypes),
+            (SettingCatalog.costBudgetHourly, costBudgetHourly),
+            (SettingCatalog.costBudgetDaily, costBudgetDaily),
             (SettingCatalog.logLevel, logLevel),
         ]
         var result: [String: String] = [:]

@@ -25,6 +25,10 @@ struct ExporterSettings: Sendable {
     var maxSeries: Int
     var buckets: LatencyBuckets
     var knownAgents: [String]
+    var knownErrorTypes: [String]
+    /// Spend budgets in US dollars; nil when not set (no budget series is exported then).
+    var budgetHourly: Double?
+    var budgetDaily: Double?
     var logLevel: Logger.Level
 
     /// Each setting's raw value and source.
@@ -66,6 +70,15 @@ struct ExporterSettings: Sendable {
                 return lower
             }
             return number
+        }
+        func dollars(_ spec: SettingSpec) -> Double? {
+            let (text, origin) = value(spec)
+            guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+            guard let amount = Double(text.trimmingCharacters(in: .whitespaces)), amount.isFinite, amount > 0 else {
+                problems.append("\(origin): \"\(text)\" is not an amount of US dollars > 0 (example: 200)")
+                return nil
+            }
+            return amount
         }
         func duration(_ spec: SettingSpec) -> Double {
             let (text, origin) = value(spec)
@@ -144,6 +157,14 @@ struct ExporterSettings: Sendable {
         let knownAgents = string(SettingCatalog.metricsKnownAgents).split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 
+        let knownErrorTypes = string(SettingCatalog.metricsKnownErrorTypes).split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let budgetHourly = dollars(SettingCatalog.costBudgetHourly)
+        let budgetDaily = dollars(SettingCatalog.costBudgetDaily)
+        if let budgetHourly, let budgetDaily, budgetDaily < budgetHourly {
+            problems.append("--cost.budget-daily (\(budgetDaily)) is below --cost.budget-hourly (\(budgetHourly)): a day holds 24 hours")
+        }
+
         let (levelText, levelOrigin) = value(SettingCatalog.logLevel)
         var logLevel = Logger.Level.info
         if let levelText, let level = Logger.Level(rawValue: levelText.lowercased()) {
@@ -157,7 +178,8 @@ struct ExporterSettings: Sendable {
             listenHost: host, listenPort: port, telemetryPath: telemetryPath, webConfigFile: webConfig,
             calllogPath: calllogPath, maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, storagePath: storagePath,
             retention: retention, rollupRetention: rollupRetention, batchLines: batchLines, maxSeries: maxSeries,
-            buckets: buckets, knownAgents: knownAgents, logLevel: logLevel, raw: raw)
+            buckets: buckets, knownAgents: knownAgents, knownErrorTypes: knownErrorTypes,
+            budgetHourly: budgetHourly, budgetDaily: budgetDaily, logLevel: logLevel, raw: raw)
     }
 
     /// Each setting's raw value and source, by the precedence flag > environment > file >
@@ -179,6 +201,8 @@ struct ExporterSettings: Sendable {
         configuration.buckets = buckets
         configuration.limits = LabelLimits(maxSeries: maxSeries)
         configuration.knownSeries = knownAgents.map { SeriesKey(agent: $0, model: "", variant: "") }
+        configuration.knownErrorTypes = knownErrorTypes
+        configuration.costBudgets = CostBudgets(hourly: budgetHourly, daily: budgetDaily)
         configuration.rotationGrace = rotationGrace
         configuration.retention = RetentionPolicy(raw: retention, rollups: rollupRetention)
         configuration.version = ExporterVersion.current

@@ -45,12 +45,19 @@ enum SettingCatalog {
         help: "Upper bounds in seconds of the model_request_duration_seconds histogram.")
     static let metricsKnownAgents = SettingSpec(flag: "metrics.known-agents", defaultValue: "",
         help: "Comma-separated agent names whose series exist at zero from the start.")
+    static let metricsKnownErrorTypes = SettingSpec(flag: "metrics.known-error-types",
+        defaultValue: "timeout,rate_limited,server_error,context_length_exceeded",
+        help: "Comma-separated error classes whose model_errors_total series exist at zero from a series' first line, so rate() sees the first error of a class.")
+    static let costBudgetHourly = SettingSpec(flag: "cost.budget-hourly", defaultValue: nil,
+        help: "Hourly spend budget in US dollars, exported as model_exporter_cost_budget_usd{period=\"hour\"} for the budget alerts.")
+    static let costBudgetDaily = SettingSpec(flag: "cost.budget-daily", defaultValue: nil,
+        help: "Daily spend budget in US dollars, exported as model_exporter_cost_budget_usd{period=\"day\"}; DailyBudgetAtRisk warns hours before it is spent, DailyBudgetExceeded pages once it is.")
     static let logLevel = SettingSpec(flag: "log.level", defaultValue: "info",
         help: "Log level: trace, debug, info, notice, warning, error, critical.")
 
     static let all: [SettingSpec] = [
         webListenAddress, webTelemetryPath, webConfigFile, calllogPath, calllogMaxLineBytes, calllogRotationGrace,
         storagePath, storageRetention, storageRollupRetention, storageBatchLines, metricsMaxSeries, metricsBuckets,
-        metricsKnownAgents, logLevel,
+        metricsKnownAgents, metricsKnownErrorTypes, costBudgetHourly, costBudgetDaily, logLevel,
     ]
 }

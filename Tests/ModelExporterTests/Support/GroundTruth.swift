@@ -337,7 +337,11 @@ struct GroundTruth {
     /// histogram, no model series the log does not have, and the exporter's line counters.
     /// Cost and latency sums are compared with a relative tolerance of 1e-9 (the order of
     /// floating-point additions is not part of the contract), timestamps to the millisecond.
-    func mismatches(in exposition: ExpositionSamples) -> [String] {
+    ///
+    /// `knownErrorTypes` are the classes the exporter writes at zero for every series (its
+    /// default `--metrics.known-error-types` unless the test changed it).
+    func mismatches(in exposition: ExpositionSamples,
+                    knownErrorTypes: [String] = ["timeout", "rate_limited", "server_error", "context_length_exceeded"]) -> [String] {
         var expected: [ExpositionSamples.ID: (value: Double, tolerance: Tolerance)] = [:]
         func expect(_ name: String, _ labels: [String: String], _ value: Double, _ tolerance: Tolerance = .exact) {
             expected[ExpositionSamples.ID(name: name, labels: labels)] = (value, tolerance)
@@ -346,6 +350,9 @@ struct GroundTruth {
             let labels = key.labels
             expect("model_requests_total", labels.merging(["outcome": "success"]) { $1 }, Double(totals.success))
             expect("model_requests_total", labels.merging(["outcome": "error"]) { $1 }, Double(totals.error))
+            for type in knownErrorTypes where totals.errorsByType[type] == nil {
+                expect("model_errors_total", labels.merging(["error_type": type]) { $1 }, 0)
+            }
             for (type, count) in totals.errorsByType {
                 expect("model_errors_total", labels.merging(["error_type": type]) { $1 }, Double(count))
             }
