@@ -17,28 +17,14 @@ rotate_example=systemd/logrotate.d/llm-gateway
 # the sandbox should be a decision (update both), not an accident.
 max_exposure=${SYSTEMD_MAX_EXPOSURE:-1.2}
 
-if ! command -v systemd-analyze >/dev/null 2>&1; then
-    echo "systemd: systemd-analyze not found; install it with: apt-get install -y systemd" >&2
-    exit 2
-fi
-if ! command -v logrotate >/dev/null 2>&1; then
-    echo "systemd: installing logrotate"
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends logrotate >/dev/null
-fi
+check_name=systemd
+# ok/fail, require, install_missing, make_work_dir, check_summary. Neither a python with PyYAML
+# nor a fresh build is needed: the unit is verified with whatever binary exists (below).
+common_python=no common_build=no source scripts/checks/lib/common.sh
 
-passed=0
-failed=0
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-ok() { passed=$((passed + 1)); echo "ok    $1"; }
-fail() {
-    failed=$((failed + 1)); echo "FAIL  $1"
-    if [[ -n "${2:-}" ]]; then sed 's/^/      /' <<<"$2"; fi
-}
+require systemd-analyze systemd
+install_missing logrotate logrotate
+make_work_dir
 
 # --- the unit -----------------------------------------------------------------------------
 # `systemd-analyze verify` refuses a unit whose ExecStart binary does not exist, and nothing is
@@ -174,5 +160,4 @@ else
     fail "logrotate rotated an empty log" "$out$(ls -l "$log_dir")"
 fi
 
-echo "systemd: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary

@@ -9,42 +9,26 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+check_name=web-security
+# ok/fail, check_equal, require, install_missing, make_work_dir, at_exit, check_summary. The
+# probes below need only python3, not PyYAML; the binary is used as built, never rebuilt here.
+common_python=no common_build=no source scripts/checks/lib/common.sh
 binary=$PWD/.build/debug/model-exporter
 if [[ ! -x $binary ]]; then
     echo "web-security: $binary is missing: run swift build first" >&2
     exit 2
 fi
-if ! command -v htpasswd >/dev/null 2>&1; then
-    echo "web-security: installing apache2-utils (htpasswd)"
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends apache2-utils >/dev/null
-fi
-for tool in curl openssl python3; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "web-security: $tool not found" >&2; exit 2; }
-done
+install_missing htpasswd apache2-utils
+require curl curl openssl openssl python3 python3
 
-passed=0
-failed=0
-work=$(mktemp -d)
+make_work_dir
 server_pids=()
-cleanup() {
+stop_servers() {
     for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${server_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
 }
-trap cleanup EXIT
-
-ok() { passed=$((passed + 1)); echo "ok    $1"; }
-fail() {
-    failed=$((failed + 1)); echo "FAIL  $1"
-    if [[ -n "${2:-}" ]]; then sed 's/^/      /' <<<"$2"; fi
-}
-# check NAME EXPECTED ACTUAL [DETAIL]
-check() {
-    if [[ $2 == "$3" ]]; then ok "$1"; else fail "$1: expected $2, got $3" "${4:-}"; fi
-}
+at_exit stop_servers
 
 # A port nobody listens on now: bound to 0 by the kernel, then released for the server.
 free_port() {
@@ -115,10 +99,10 @@ start_server auth --web.config.file "$pki/web-auth.yml"
 base=https://localhost:$port
 tls=(--cacert "$pki/server.crt")
 
-check "good credentials: /metrics is 200" 200 "$(status "$base/metrics" "${tls[@]}" -u 'prometheus:s3cret pass')"
+check_equal "good credentials: /metrics is 200" 200 "$(status "$base/metrics" "${tls[@]}" -u 'prometheus:s3cret pass')"
 body=$(curl -sS --max-time 10 "${tls[@]}" -u 'prometheus:s3cret pass' "$base/metrics" || true)
 if grep -q '^model_exporter_' <<<"$body"; then ok "good credentials: /metrics has the exporter's metrics"; else fail "good credentials: /metrics body" "$(head -5 <<<"$body")"; fi
-check "good credentials: /health is 200" 200 "$(status "$base/health" "${tls[@]}" -u 'prometheus:s3cret pass')"
+check_equal "good credentials: /health is 200" 200 "$(status "$base/health" "${tls[@]}" -u 'prometheus:s3cret pass')"
 
 # The three refusals must be indistinguishable: same status, same headers, same body.
 refusal() {
@@ -127,20 +111,20 @@ refusal() {
 wrong=$(refusal -u 'prometheus:wrong')
 unknown=$(refusal -u 'nobody:s3cret pass')
 none=$(refusal)
-check "wrong password: 401" "HTTP/1.1 401 Unauthorized" "$(head -1 <<<"$wrong")" "$wrong"
+check_equal "wrong password: 401" "HTTP/1.1 401 Unauthorized" "$(head -1 <<<"$wrong")" "$wrong"
 if grep -qx 'WWW-Authenticate: Basic realm="model-exporter"' <<<"$wrong"; then
     ok "wrong password: WWW-Authenticate: Basic realm=\"model-exporter\""
 else
     fail "wrong password: WWW-Authenticate header" "$wrong"
 fi
-check "wrong password: the body says only Unauthorized" "Unauthorized" "$(tail -1 <<<"$wrong")"
-check "unknown user: the same 401 as a wrong password" "$wrong" "$unknown"
-check "no credentials: the same 401 as a wrong password" "$wrong" "$none"
-check "malformed Authorization header: 401" 401 "$(status "$base/metrics" "${tls[@]}" -H 'Authorization: Basic !!!')"
-check "no credentials: /health is 401" 401 "$(status "$base/health" "${tls[@]}")"
-check "no credentials: / is 401" 401 "$(status "$base/" "${tls[@]}")"
-check "no credentials: an unknown path is 401, not 404" 401 "$(status "$base/does-not-exist" "${tls[@]}")"
-check "good credentials: an unknown path is 404" 404 "$(status "$base/does-not-exist" "${tls[@]}" -u 'prometheus:s3cret pass')"
+check_equal "wrong password: the body says only Unauthorized" "Unauthorized" "$(tail -1 <<<"$wrong")"
+check_equal "unknown user: the same 401 as a wrong password" "$wrong" "$unknown"
+check_equal "no credentials: the same 401 as a wrong password" "$wrong" "$none"
+check_equal "malformed Authorization header: 401" 401 "$(status "$base/metrics" "${tls[@]}" -H 'Authorization: Basic !!!')"
+check_equal "no credentials: /health is 401" 401 "$(status "$base/health" "${tls[@]}")"
+check_equal "no credentials: / is 401" 401 "$(status "$base/" "${tls[@]}")"
+check_equal "no credentials: an unknown path is 401, not 404" 401 "$(status "$base/does-not-exist" "${tls[@]}")"
+check_equal "good credentials: an unknown path is 404" 404 "$(status "$base/does-not-exist" "${tls[@]}" -u 'prometheus:s3cret pass')"
 
 plain_rc=0
 plain_out=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$port/metrics" 2>"$work/plain.err") || plain_rc=$?
@@ -149,7 +133,7 @@ if [[ $plain_rc -ne 0 && $plain_out == 000 ]]; then
 else
     fail "plain HTTP to the TLS port" "curl exit $plain_rc, status $plain_out: $(cat "$work/plain.err")"
 fi
-check "an untrusted server certificate is refused by the client" 000 "$(status "$base/metrics" -u 'prometheus:s3cret pass')"
+check_equal "an untrusted server certificate is refused by the client" 000 "$(status "$base/metrics" -u 'prometheus:s3cret pass')"
 
 # bcrypt at cost 10 takes about 100 ms of CPU. Twenty scrapes over one connection, timed against
 # one bcrypt measured here: without the cache of verified credentials they would take twenty.
@@ -167,28 +151,28 @@ elif (( elapsed_ms < 5 * one_bcrypt_ms )); then
 else
     fail "twenty authenticated scrapes took ${elapsed_ms} ms, one bcrypt ${one_bcrypt_ms} ms: is the cache used?"
 fi
-check "the server still answers after all that" 200 "$(status "$base/metrics" "${tls[@]}" -u 'prometheus:s3cret pass')"
+check_equal "the server still answers after all that" 200 "$(status "$base/metrics" "${tls[@]}" -u 'prometheus:s3cret pass')"
 
 # --- client certificates (RequireAndVerifyClientCert, TLS 1.3 only) --------------------------------
 start_server mtls --web.config.file "$pki/web-mtls.yml"
 base=https://localhost:$port
-check "client certificate signed by the CA: 200" 200 "$(status "$base/metrics" "${tls[@]}" --cert "$pki/client.crt" --key "$pki/client.key")"
-check "no client certificate: the handshake fails" 000 "$(status "$base/metrics" "${tls[@]}")"
-check "a client certificate from another CA: the handshake fails" 000 "$(status "$base/metrics" "${tls[@]}" --cert "$pki/rogue.crt" --key "$pki/rogue.key")"
-check "min_version TLS13: a TLS 1.2 client is refused" 000 "$(status "$base/metrics" "${tls[@]}" --cert "$pki/client.crt" --key "$pki/client.key" --tls-max 1.2)"
+check_equal "client certificate signed by the CA: 200" 200 "$(status "$base/metrics" "${tls[@]}" --cert "$pki/client.crt" --key "$pki/client.key")"
+check_equal "no client certificate: the handshake fails" 000 "$(status "$base/metrics" "${tls[@]}")"
+check_equal "a client certificate from another CA: the handshake fails" 000 "$(status "$base/metrics" "${tls[@]}" --cert "$pki/rogue.crt" --key "$pki/rogue.key")"
+check_equal "min_version TLS13: a TLS 1.2 client is refused" 000 "$(status "$base/metrics" "${tls[@]}" --cert "$pki/client.crt" --key "$pki/client.key" --tls-max 1.2)"
 
 # --- HTTP limits (plain HTTP, no web config) -----------------------------------------------------
 start_server limits
 base=http://127.0.0.1:$port
-check "a 100 KiB request body is refused with 413" 413 \
+check_equal "a 100 KiB request body is refused with 413" 413 \
     "$(head -c 102400 /dev/zero | status "$base/metrics" -X GET -H 'Content-Type: application/octet-stream' --data-binary @-)"
-check "a small request body is tolerated" 200 "$(status "$base/metrics" -X GET --data-binary 'x=1')"
-check "a 20 KiB header is refused with 400" 400 "$(status "$base/metrics" -H "X-Padding: $(head -c 20480 /dev/zero | tr '\0' a)")"
-check "a 20 KiB URL is refused with 400" 400 "$(status "$base/metrics?$(head -c 20480 /dev/zero | tr '\0' a)")"
+check_equal "a small request body is tolerated" 200 "$(status "$base/metrics" -X GET --data-binary 'x=1')"
+check_equal "a 20 KiB header is refused with 400" 400 "$(status "$base/metrics" -H "X-Padding: $(head -c 20480 /dev/zero | tr '\0' a)")"
+check_equal "a 20 KiB URL is refused with 400" 400 "$(status "$base/metrics?$(head -c 20480 /dev/zero | tr '\0' a)")"
 many=(); for i in $(seq 80); do many+=(-H "X-Header-$i: v"); done
-check "80 headers are refused with 400" 400 "$(status "$base/metrics" "${many[@]}")"
-check "a POST is not a route" 404 "$(status "$base/metrics" -X POST)"
-check "no route serves files by path" 404 "$(status "$base/..%2f..%2fetc%2fpasswd" --path-as-is)"
+check_equal "80 headers are refused with 400" 400 "$(status "$base/metrics" "${many[@]}")"
+check_equal "a POST is not a route" 404 "$(status "$base/metrics" -X POST)"
+check_equal "no route serves files by path" 404 "$(status "$base/..%2f..%2fetc%2fpasswd" --path-as-is)"
 
 # Raw sockets: each probe prints what happened and exits 0 when the server closed in time.
 cat >"$work/probe.py" <<'EOF'
@@ -247,7 +231,7 @@ fi
 if wait "$slow_body_pid"; then ok "a slow request body: connection closed by the read timeout ($(cat "$work/slow-body"))"; else fail "a slow request body" "$(cat "$work/slow-body")"; fi
 if wait "$slowloris_pid"; then ok "a slow request head (slowloris): connection closed by the idle timeout ($(cat "$work/slowloris"))"; else fail "a slow request head (slowloris)" "$(cat "$work/slowloris")"; fi
 if wait "$idle_pid"; then ok "an idle connection: closed by the idle timeout ($(cat "$work/idle"))"; else fail "an idle connection" "$(cat "$work/idle")"; fi
-check "the server still answers after the slow clients" 200 "$(status "$base/metrics")"
+check_equal "the server still answers after the slow clients" 200 "$(status "$base/metrics")"
 
 # --- malformed web configs stop the start -----------------------------------------------------------
 # refuses NAME EXPECTED-MESSAGE YAML
@@ -282,5 +266,4 @@ refuses ca-missing 'tls_server_config.client_auth_type VerifyClientCertIfGiven n
   key_file: server.key
   client_auth_type: VerifyClientCertIfGiven'
 
-echo "web-security: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+check_summary

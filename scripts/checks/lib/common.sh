@@ -4,6 +4,8 @@
 
 # The first python3 that has PyYAML (the harnesses share helpers with the alerts harness,
 # which needs it): a pyenv or venv python3 may shadow Debian's. Sets $python; exits 2 without one.
+# A check that runs no harness sets common_python=no for the source command ($python is then
+# empty when there is no such python3, and nothing exits).
 python=""
 for candidate in python3 /usr/bin/python3; do
     if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import yaml' 2>/dev/null; then
@@ -11,7 +13,7 @@ for candidate in python3 /usr/bin/python3; do
         break
     fi
 done
-if [[ -z "$python" ]]; then
+if [[ -z "$python" && "${common_python:-yes}" == yes ]]; then
     echo "$check_name: python3 with PyYAML not found; install it with: apt-get install -y python3-yaml" >&2
     exit 2
 fi
@@ -47,4 +49,49 @@ check() {
 check_summary() {
     echo "$check_name: $passed passed, $failed failed"
     ((failed == 0))
+}
+
+# check_equal NAME EXPECTED ACTUAL [DETAIL]: one check, passed when ACTUAL is EXPECTED.
+check_equal() {
+    if [[ $2 == "$3" ]]; then ok "$1"; else fail "$1: expected $2, got $3" "${4:-}"; fi
+}
+
+# require TOOL PACKAGE [TOOL PACKAGE]...: exits 2 (the check cannot run) unless every TOOL is
+# on PATH; PACKAGE is the Debian package that has it.
+require() {
+    while (($# >= 2)); do
+        if ! command -v "$1" >/dev/null 2>&1; then
+            echo "$check_name: $1 not found; install it with: apt-get install -y $2" >&2
+            exit 2
+        fi
+        shift 2
+    done
+}
+
+# install_missing TOOL PACKAGE: installs the Debian PACKAGE (as root, or with sudo) when
+# TOOL is not on PATH, for tools a check may install itself.
+install_missing() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "$check_name: installing $2$([[ $1 != "$2" ]] && echo " ($1)")"
+    local sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+}
+
+# at_exit COMMAND: runs COMMAND (eval'd) when the check exits, the last one registered first.
+# make_work_dir: sets $work to a new temporary directory, removed when the check exits (after
+# what at_exit registers later, so that servers stopped there are gone before it is).
+common_exit_commands=()
+common_run_exit_commands() {
+    local i
+    for ((i = ${#common_exit_commands[@]} - 1; i >= 0; i--)); do eval "${common_exit_commands[i]}" || true; done
+}
+at_exit() {
+    common_exit_commands+=("$1")
+    trap common_run_exit_commands EXIT
+}
+make_work_dir() {
+    work=$(mktemp -d)
+    at_exit 'rm -rf "$work"'
 }
