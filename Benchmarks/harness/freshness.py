@@ -10,9 +10,10 @@ from __future__ import annotations
 import bisect
 import json
 import os
-import subprocess
 import sys
 import time
+
+import localproc
 
 from . import processes
 from .context import Context
@@ -38,29 +39,35 @@ def run(ctx: Context) -> list[Row]:
         cpu_before = exporter.cpu_seconds()
         ctx.say(f"freshness: writing {sizes.freshness_rate:,} lines/s for {sizes.freshness_seconds:g} s, scraping every 10 ms")
         env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        writer = subprocess.Popen([sys.executable, "-m", "harness.writer", log, str(sizes.freshness_rate),
-                                   str(sizes.freshness_seconds), record], env=env)
         polls: list[tuple[float, int]] = []
         failures = 0
-        deadline = None
-        next_at = time.monotonic()
-        while True:
+
+        def scrape() -> None:
+            nonlocal failures
             try:
                 value = exporter.metrics().accepted - base
                 polls.append((time.monotonic(), value))
             except Exception:  # a failed scrape is counted, not fatal
                 failures += 1
-            if writer.poll() is not None:
-                if writer.returncode != 0:
-                    raise processes.BenchError("the freshness writer failed")
-                if deadline is None:
-                    with open(record) as f:
-                        written = json.load(f)["written"]
-                    deadline = time.monotonic() + 10
-                if polls and polls[-1][1] >= written or time.monotonic() > deadline:
-                    break
-            next_at += POLL_INTERVAL
-            time.sleep(max(0.0, next_at - time.monotonic()))
+
+        with localproc.Child("freshness writer", [sys.executable, "-m", "harness.writer", log, str(sizes.freshness_rate),
+                                                  str(sizes.freshness_seconds), record], env=env) as writer:
+            # Scrapes while the writer writes, then until the counter has every line (10 s at most).
+            def writing():
+                scrape()
+                return writer.exited() is not None, writer.exited()
+
+            done, status = localproc.poll(writing, timeout=sizes.freshness_seconds + 60, interval=POLL_INTERVAL, tolerate=())
+            if not done or status != 0:
+                raise processes.BenchError(f"the freshness writer failed (exit status {status})")
+        with open(record) as f:
+            written = json.load(f)["written"]
+
+        def all_visible():
+            scrape()
+            return bool(polls) and polls[-1][1] >= written, None
+
+        localproc.poll(all_visible, timeout=10, interval=POLL_INTERVAL, tolerate=())
         cpu = exporter.cpu_seconds() - cpu_before
     with open(record) as f:
         writes = json.load(f)

@@ -1,4 +1,6 @@
-"""Running model-exporter: one-shot `ingest` with its memory sampled, and `serve` with scrapes."""
+"""Running model-exporter: one-shot `ingest` with its memory sampled, and `serve` with scrapes.
+Starting, stopping and killing children, free ports and polling are scripts/pylib/localproc.py's
+(on sys.path through harness/__init__.py)."""
 
 from __future__ import annotations
 
@@ -6,17 +8,21 @@ import http.client
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import threading
 import time
+
+import localproc
 
 from .exposition import Exposition
 
 
 class BenchError(Exception):
     """A benchmark could not run; the message says what to look at."""
+
+
+class ServeExited(BenchError, localproc.StopPolling):
+    """`serve` exited while it was being scraped: ends a poll at once."""
 
 
 def remove_database(path: str) -> None:
@@ -104,7 +110,8 @@ def run_ingest(exporter: str, log: str, db: str, *, wrapper: list[str] | None = 
     try:
         out, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
+        localproc.kill(process)
+        sampler.stop()
         raise BenchError(f"ingest of {log} did not finish in {timeout:.0f} s")
     finished = time.monotonic()
     sampler.stop()
@@ -137,12 +144,6 @@ def run_ingest(exporter: str, log: str, db: str, *, wrapper: list[str] | None = 
     return summary
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Scraper:
     """GETs from the exporter on one kept-alive connection (one per thread)."""
 
@@ -168,6 +169,7 @@ class Scraper:
                     raise
         raise AssertionError("unreachable")
 
+
     def metrics(self) -> Exposition:
         return Exposition(self.get())
 
@@ -177,23 +179,24 @@ class Scraper:
             self._connection = None
 
 
-class Exporter:
-    """`model-exporter serve` on 127.0.0.1, with a scrape connection for the calling thread."""
+# What a scrape of a starting (or overloaded) `serve` may raise: retried by a poll.
+SCRAPE_ERRORS = (OSError, http.client.HTTPException, BenchError)
+
+
+class Exporter(localproc.Child):
+    """`model-exporter serve` on 127.0.0.1 and a free port, started by the constructor, its
+    output in DATABASE.serve.log; with a scrape connection for the calling thread. Leaving a
+    `with` block stops it (SIGTERM, SIGKILL after 30 s)."""
 
     def __init__(self, binary: str, log: str, db: str, *, extra: list[str] | None = None):
-        self.port = free_port()
+        self.port = localproc.free_port()
+        super().__init__("serve", [
+            binary, "serve", "--calllog.path", log, "--storage.path", db,
+            "--web.listen-address", f"127.0.0.1:{self.port}", "--log.level", "info"] + (extra or []),
+            f"{db}.serve.log", stop_timeout=30)
         self.started = time.monotonic()
-        self.process = subprocess.Popen(
-            [binary, "serve", "--calllog.path", log, "--storage.path", db,
-             "--web.listen-address", f"127.0.0.1:{self.port}", "--log.level", "info"] + (extra or []),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.stderr = _LineReader(self.process.stderr)
-        self.stderr.start()
+        self.start()
         self.scraper = Scraper(self.port)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
 
     def get(self, path: str = "/metrics", timeout: float = 5) -> str:
         return self.scraper.get(path, timeout)
@@ -201,22 +204,26 @@ class Exporter:
     def metrics(self) -> Exposition:
         return self.scraper.metrics()
 
-    def wait_until(self, predicate, timeout: float, interval: float = 0.05) -> Exposition:
-        """Scrapes until `predicate(exposition)` holds; raises after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        last_error = None
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchError(f"serve exited with {self.process.returncode}:\n{self.stderr.text()[-2000:]}")
-            try:
-                exposition = self.metrics()
-                if predicate(exposition):
-                    return exposition
-            except (OSError, http.client.HTTPException, BenchError) as error:
-                last_error = error
-            time.sleep(interval)
-        raise BenchError(f"serve did not reach the expected state in {timeout:.0f} s (last error: {last_error}):\n"
-                         f"{self.stderr.text()[-2000:]}")
+    def alive(self) -> None:
+        code = self.exited()
+        if code is not None:
+            raise ServeExited(f"serve exited with {code}:\n{self.log_tail(40)}")
+
+    def wait_until(self, predicate, timeout: float, interval: float = 0.05,
+                   what: str = "the expected state") -> Exposition:
+        """Scrapes every `interval` seconds until `predicate(exposition)` holds (called as soon
+        as the scrape answered) and returns that exposition; raises after `timeout` seconds,
+        or at once if serve exits."""
+        def probe():
+            self.alive()
+            exposition = self.metrics()
+            return predicate(exposition), exposition
+
+        done, value = localproc.poll(probe, timeout=timeout, interval=interval, tolerate=SCRAPE_ERRORS)
+        if not done:
+            last = value if isinstance(value, str) else "answered, not in that state"
+            raise BenchError(f"serve did not reach {what} in {timeout:.0f} s (last scrape: {last}):\n{self.log_tail(40)}")
+        return value
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the process so far, from /proc/PID/stat."""
@@ -224,19 +231,6 @@ class Exporter:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
         self.scraper.close()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.stderr.join(timeout=2)
-
-    def __enter__(self) -> "Exporter":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        return super().stop()

@@ -5,7 +5,6 @@ catch-up complete). Scraped every 10 ms."""
 
 from __future__ import annotations
 
-import http.client
 import time
 
 from . import processes
@@ -27,27 +26,16 @@ def run(ctx: Context) -> list[Row]:
     for index in range(ctx.sizes.runs):
         ctx.say(f"restart {index + 1}/{ctx.sizes.runs} on {calls:,} stored calls")
         started = time.monotonic()
+        answers: list[float] = []  # when each scrape answered
+
+        def right(exposition) -> bool:
+            answers.append(time.monotonic())
+            return exposition.caught_up and exposition.accepted == calls and exposition.requests == calls
+
         with processes.Exporter(ctx.exporter, log, db) as exporter:
-            first = None
-            while True:
-                now = time.monotonic()
-                if now - started > 300:
-                    raise processes.BenchError(f"serve never showed {calls:,} calls:\n{exporter.stderr.text()[-2000:]}")
-                if exporter.process.poll() is not None:
-                    raise processes.BenchError(f"serve exited:\n{exporter.stderr.text()[-2000:]}")
-                try:
-                    exposition = exporter.metrics()
-                except (OSError, http.client.HTTPException, processes.BenchError):
-                    time.sleep(0.01)
-                    continue
-                answered = time.monotonic()
-                if first is None:
-                    first = answered - started
-                if exposition.caught_up and exposition.accepted == calls and exposition.requests == calls:
-                    ready_times.append(answered - started)
-                    first_answers.append(first)
-                    break
-                time.sleep(0.01)
+            exporter.wait_until(right, timeout=300, interval=0.01, what=f"{calls:,} calls")
+        ready_times.append(answers[-1] - started)
+        first_answers.append(answers[0] - started)
     ctx.raw["restart"] = {"calls": calls, "ready_seconds": ready_times, "first_answer_seconds": first_answers}
     label = f"{calls / 1e6:g}M" if calls >= 1e6 else f"{calls // 1000}k"
     median = Row("", "", "", ready_times).stats["median"]

@@ -9,39 +9,15 @@
 # (--keep keeps the temporary directory, --factor changes the time scale).
 # Needs prometheus, promtool, prometheus-alertmanager, amtool and python3 with PyYAML
 # (Debian: prometheus prometheus-alertmanager python3-yaml). Builds the debug binary if it
-# is missing. Ends with "e2e-alerts: N passed, M failed" and exits non-zero on any failure.
+# is missing or older than the sources. Ends with "e2e-alerts: N passed, M failed" and exits non-zero on any failure.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-require() {
-    if ! command -v "$1" >/dev/null 2>&1; then
-        echo "e2e-alerts: $1 not found; install it with: apt-get install -y $2" >&2
-        exit 2
-    fi
-}
-require prometheus prometheus
-require promtool prometheus
-require prometheus-alertmanager prometheus-alertmanager
-require amtool prometheus-alertmanager
-
-# The first python3 that has PyYAML: a pyenv or venv python3 may shadow Debian's.
-python=""
-for candidate in python3 /usr/bin/python3; do
-    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import yaml' 2>/dev/null; then
-        python=$candidate
-        break
-    fi
-done
-if [[ -z "$python" ]]; then
-    echo "e2e-alerts: python3 with PyYAML not found; install it with: apt-get install -y python3-yaml" >&2
-    exit 2
-fi
-
-binary=.build/debug/model-exporter
-if [[ ! -x "$binary" ]]; then
-    echo "e2e-alerts: building $binary"
-    swift build --product model-exporter
-fi
+check_name=e2e-alerts
+# Sets $python (one with PyYAML) and $binary (built if stale); require.
+source scripts/checks/lib/common.sh
+require prometheus prometheus promtool prometheus \
+    prometheus-alertmanager prometheus-alertmanager amtool prometheus-alertmanager
 
 exec "$python" scripts/e2e/alerts_e2e.py --binary "$binary" "$@"

@@ -13,16 +13,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "status-page: installing chromium"
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium >/dev/null
-fi
-
 check_name=status-page
-# Sets $python (one with PyYAML) and $binary (built if stale).
+# Sets $python (one with PyYAML) and $binary (built if stale); install_missing.
 source scripts/checks/lib/common.sh
+install_missing chromium chromium
 
 exec "$python" scripts/e2e/status_page_e2e.py --binary "$binary" "$@"

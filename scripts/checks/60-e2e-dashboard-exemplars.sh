@@ -15,15 +15,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-for tool in prometheus promtool; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "e2e-dashboard: $tool not found; install it with: apt-get install -y prometheus" >&2
-        exit 2
-    fi
-done
-
 check_name=e2e-dashboard
-# Sets $python (one with PyYAML) and $binary (built if stale).
+# Sets $python (one with PyYAML) and $binary (built if stale); require.
 source scripts/checks/lib/common.sh
+require prometheus prometheus promtool prometheus
 
 exec "$python" scripts/e2e/dashboard_e2e.py --binary "$binary" "$@"

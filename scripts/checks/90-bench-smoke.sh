@@ -9,16 +9,11 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-passed=0
-failed=0
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-ok() { passed=$((passed + 1)); echo "ok    $1"; }
-fail() {
-    failed=$((failed + 1)); echo "FAIL  $1"
-    if [[ -n "${2:-}" ]]; then sed 's/^/      /' <<<"$2"; fi
-}
+check_name=bench-smoke
+# ok/fail, make_work_dir, check_summary. scripts/bench builds (or not) itself, and its harness
+# needs no PyYAML.
+common_python=no common_build=no source scripts/checks/lib/common.sh
+make_work_dir
 
 # scripts/test builds everything (model-exporter-bench included) just before the checks; build
 # here only when run alone on a fresh tree, so the check stays well under a minute.
@@ -69,5 +64,4 @@ else
     fail "removes its scratch data" "$(ls -la "$work/scratch")"
 fi
 
-echo "bench-smoke: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+check_summary

@@ -42,11 +42,13 @@ import yaml
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))  # localproc
 from call_log_writer import Behaviour, CallLogWriter  # noqa: E402
-from harness import Abort, run_to_the_end  # noqa: E402
+from harness import Abort, Servers, run_to_the_end  # noqa: E402
+from localproc import free_port, poll  # noqa: E402
 from rule_scaling import (  # noqa: E402
     ScalingError, ScalingReport, dump_yaml, parse_duration_ms, scale_alertmanager_config, scale_rule_file)
-from servers import ServerProcess, WebhookReceiver, free_port, http_get, http_get_json, which  # noqa: E402
+from servers import WebhookReceiver, http_get, http_get_json, which  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
@@ -164,28 +166,12 @@ def _code(expr: str) -> str:
     return re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
 
 
-def poll(deadline: float, probe, interval: float = 0.5):
-    """Calls probe() until it returns (True, value) or the deadline passes; returns the last
-    (done, value). A probe that raises counts as not done (servers may still be starting)."""
-    done, value = False, None
-    while True:
-        try:
-            done, value = probe()
-        except Abort:
-            raise
-        except Exception as error:  # noqa: BLE001 - reported as the value
-            done, value = False, f"{type(error).__name__}: {error}"
-        if done or time.time() >= deadline:
-            return done, value
-        time.sleep(interval)
-
-
 class Run:
     def __init__(self, args):
         self.args = args
         self.checks = Checks()
         self.tmp = tempfile.mkdtemp(prefix="e2e-alerts.")
-        self.servers: list[ServerProcess] = []
+        self.servers = Servers(self.checks, self.tmp)
         self.writer: CallLogWriter | None = None
         self.webhook: WebhookReceiver | None = None
         self.artifacts: dict[str, str] = {}  # printed on failure
@@ -210,18 +196,8 @@ class Run:
         result = subprocess.run(argv, capture_output=True, text=True, cwd=self.tmp)
         self.checks.require(result.returncode == 0, name, (result.stdout + result.stderr).strip())
 
-    def start(self, name: str, argv: list[str]) -> ServerProcess:
-        server = ServerProcess(name, argv, self.path(f"{name}.log"), cwd=self.tmp)
-        server.start()
-        self.servers.append(server)
-        return server
-
     def alive(self) -> None:
-        for server in self.servers:
-            code = server.exited()
-            if code is not None:
-                self.checks.fail(f"{server.name} keeps running", f"exited with status {code}")
-                raise Abort()
+        self.servers.alive()
         if self.writer is not None and self.writer.error is not None:
             self.checks.fail("call-log writer keeps running", repr(self.writer.error))
             raise Abort()
@@ -306,7 +282,7 @@ class Run:
         self.writer = CallLogWriter(log, RATES)
         self.writer.start()
 
-        self.start("model-exporter", [
+        self.servers.start("model-exporter", [
             self.args.binary, "serve", "--calllog.path", log, "--storage.path", self.path("calls.sqlite"),
             "--web.listen-address", f"127.0.0.1:{self.exporter_port}"])
         metrics_url = f"http://127.0.0.1:{self.exporter_port}/metrics"
@@ -320,14 +296,14 @@ class Run:
             missing = sorted(set(self.agents) - seen)
             return status == 200 and caught_up and not missing, f"HTTP {status}, caught up {caught_up}, missing {missing}"
 
-        done, detail = poll(time.time() + 30, exporter_ready)
+        done, detail = poll(exporter_ready, timeout=30)
         self.checks.require(done, "model-exporter caught up and exports every agent", str(detail))
 
-        self.start("alertmanager", [
+        self.servers.start("alertmanager", [
             "prometheus-alertmanager", f"--config.file={self.path('alertmanager.yml')}",
             f"--storage.path={self.path('alertmanager-data')}",
             f"--web.listen-address=127.0.0.1:{self.am_port}", "--cluster.listen-address="])
-        self.start("prometheus", [
+        self.servers.start("prometheus", [
             "prometheus", f"--config.file={self.path('prometheus.yml')}",
             f"--storage.tsdb.path={self.path('prometheus-data')}",
             f"--web.listen-address=127.0.0.1:{self.prom_port}",
@@ -341,9 +317,9 @@ class Run:
                 return status == 200, f"HTTP {status}"
             return probe
 
-        done, detail = poll(time.time() + 30, ready(self.am_port))
+        done, detail = poll(ready(self.am_port), timeout=30)
         self.checks.require(done, "alertmanager ready", str(detail))
-        done, detail = poll(time.time() + 30, ready(self.prom_port))
+        done, detail = poll(ready(self.prom_port), timeout=30)
         self.checks.require(done, "prometheus ready", str(detail))
 
         def target_up():
@@ -351,7 +327,7 @@ class Run:
             healths = [(t["labels"].get("job"), t["health"], t.get("lastError")) for t in targets]
             return any(job == self.job and health == "up" for job, health, _ in healths), healths
 
-        done, detail = poll(time.time() + 20, target_up)
+        done, detail = poll(target_up, timeout=20)
         self.checks.require(done, f"prometheus scrapes model-exporter (job {self.job})", str(detail))
 
     def warm_up(self) -> None:
@@ -363,7 +339,7 @@ class Run:
         never failed (billing_agent and search_agent, which are not in the generated history).
         A rule that reads only recorded series must have every agent: the ratios fill in 0."""
         rules = [r for g in self.recording["groups"] for r in g["rules"] if "record" in r]
-        deadline = time.time() + 30
+        deadline = time.monotonic() + 30
         for rule in rules:
             record = rule["record"]
             raw = sorted(set(re.findall(r"(?<![:\w])(model_[a-z_]+)", _code(rule["expr"]))))
@@ -381,7 +357,7 @@ class Run:
                     return False, f"no agent has all of {raw}: does the exporter export them?"
                 return agents == expected, f"expected agents {sorted(expected)}, got {sorted(agents)}"
 
-            done, detail = poll(deadline, probe)
+            done, detail = poll(probe, deadline=deadline)
             if not record.startswith("agent"):
                 name = f"recorded series {record} exists"
             elif raw:
@@ -406,7 +382,8 @@ class Run:
         longest_for = max(parse_duration_ms(r.get("for", "0s")) for r in self.rules.values()) / 1000
         longest_range = max(parse_duration_ms(d) for d in re.findall(
             r"\[(\w+)\]", json.dumps(self.recording))) / 1000
-        deadline = started + longest_for + longest_range + 30
+        waited = longest_for + longest_range + 30
+        deadline = time.monotonic() + waited - (time.time() - started)
         first_firing: dict[tuple[str, str], float] = {}
         active_at: dict[tuple[str, str], float] = {}
         unexpected: dict[tuple[str, str], str] = {}
@@ -427,7 +404,7 @@ class Run:
             missing = self.expected - set(first_firing)
             return not missing, sorted(key_text(k) for k in missing)
 
-        done, missing = poll(deadline, probe)
+        done, missing = poll(probe, deadline=deadline)
         for key in sorted(self.expected):
             name, agent = key
             rule_for = parse_duration_ms(self.rules[name].get("for", "0s")) / 1000
@@ -439,7 +416,7 @@ class Run:
                     "fired before its `for` could have elapsed: was the `for` scaled?")
             else:
                 self.checks.fail(f"prometheus fires {key_text(key)}",
-                                 f"not firing {deadline - started:.0f}s after the incidents began")
+                                 f"not firing {waited:.0f}s after the incidents began")
         self.checks.expect(not unexpected, "no other alert fires in prometheus",
                            "\n".join(f"{key_text(k)}: {v}" for k, v in sorted(unexpected.items())))
         for key, after in sorted(near_misses.items()):
@@ -494,7 +471,7 @@ class Run:
                 for key in self.expected)
             return good, seen
 
-        _, seen = poll(time.time() + 20, probe)
+        _, seen = poll(probe, timeout=20)
         seen = seen if isinstance(seen, dict) else {}
         for key in sorted(self.expected):
             receiver, state = expectation(key)
@@ -514,7 +491,7 @@ class Run:
             got = {(r, alert_key(labels)) for r, status, labels in self.webhook.alerts() if status == "firing"}
             return all((expectation(k)[0], k) in got for k in notified), got
 
-        _, got = poll(time.time() + 20, webhook_probe)
+        _, got = poll(webhook_probe, timeout=20)
         got = got if isinstance(got, set) else set()
         for key in sorted(notified):
             receiver = expectation(key)[0]
@@ -554,8 +531,7 @@ class Run:
     def stop(self) -> None:
         if self.writer is not None:
             self.writer.stop()
-        for server in reversed(self.servers):
-            server.stop()
+        self.servers.stop()
         if self.webhook is not None:
             self.webhook.stop()
 
@@ -570,9 +546,7 @@ class Run:
         if self.webhook is not None:
             print("\n--- webhook notifications ---")
             print(self.webhook.dump())
-        for server in self.servers:
-            print(f"\n--- {server.name} log (tail) ---\n{server.log_tail()}")
-        print(f"\n(files in {self.tmp}" + (", kept)" if self.args.keep else ", removed; --keep keeps them)"))
+        self.servers.print_logs()
 
 
 def main() -> int:

@@ -47,11 +47,13 @@ import yaml
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alerts_e2e import Checks, poll  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))  # localproc
+from alerts_e2e import Checks  # noqa: E402
 from call_log_writer import Behaviour, CallLogWriter  # noqa: E402
-from harness import Abort, run_to_the_end  # noqa: E402
+from harness import Abort, Servers, run_to_the_end  # noqa: E402
+from localproc import free_port, poll  # noqa: E402
 from rule_scaling import dump_yaml  # noqa: E402
-from servers import ServerProcess, free_port, http_get, http_get_json, which  # noqa: E402
+from servers import http_get, http_get_json, which  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 AGENTS = ["analyst_agent", "content_agent", "legal_agent", "qa_agent", "support_agent"]
@@ -122,7 +124,7 @@ class Run:
         self.args = args
         self.checks = Checks()
         self.tmp = tempfile.mkdtemp(prefix="e2e-dashboard.")
-        self.servers: list[ServerProcess] = []
+        self.servers = Servers(self.checks, self.tmp)
         self.gateways: dict[str, Gateway] = {}
         self.artifacts: dict[str, str] = {}
 
@@ -136,17 +138,8 @@ class Run:
         self.artifacts[name] = text
         return self.path(name)
 
-    def start(self, name: str, argv: list[str]) -> ServerProcess:
-        server = ServerProcess(name, argv, self.path(f"{name}.log"), cwd=self.tmp)
-        server.start()
-        self.servers.append(server)
-        return server
-
     def alive(self) -> None:
-        for server in self.servers:
-            if server.exited() is not None:
-                self.checks.fail(f"{server.name} keeps running", f"exited with status {server.exited()}")
-                raise Abort()
+        self.servers.alive()
         for gateway in self.gateways.values():
             if gateway.writer is not None and gateway.writer.error is not None:
                 self.checks.fail(f"call-log writer {gateway.name} keeps running", repr(gateway.writer.error))
@@ -193,7 +186,7 @@ class Run:
             for agent, behaviour in spec["behaviour"].items():
                 gateway.writer.set_behaviour(agent, behaviour)
             gateway.writer.start()
-            self.start(f"model-exporter-{name}", [
+            self.servers.start(f"model-exporter-{name}", [
                 self.args.binary, "serve", "--calllog.path", gateway.log, "--storage.path", gateway.database,
                 "--web.listen-address", gateway.instance])
 
@@ -203,7 +196,7 @@ class Run:
                 health = http_get_json(f"http://{gateway.instance}/health")
                 return bool(health.get("catch_up_complete")), f"catch_up_complete {health.get('catch_up_complete')}"
 
-            done, detail = poll(time.time() + 30, caught_up)
+            done, detail = poll(caught_up, timeout=30)
             self.checks.require(done, f"gateway {gateway.name}: model-exporter caught up (polled /health)", str(detail))
 
         with open(os.path.join(REPO, "prometheus", "prometheus.yml"), encoding="utf-8") as f:
@@ -220,7 +213,7 @@ class Run:
         result = subprocess.run(["promtool", "check", "config", self.path("prometheus.yml")], capture_output=True, text=True)
         self.checks.require(result.returncode == 0, "promtool check config (derived from prometheus/prometheus.yml, "
                             "shipped recording rules)", result.stdout + result.stderr)
-        self.start("prometheus", [
+        self.servers.start("prometheus", [
             "prometheus", f"--config.file={self.path('prometheus.yml')}", f"--storage.tsdb.path={self.path('prometheus-data')}",
             f"--web.listen-address=127.0.0.1:{self.prom_port}", "--enable-feature=exemplar-storage"])
 
@@ -229,7 +222,7 @@ class Run:
             status, _ = http_get(f"http://127.0.0.1:{self.prom_port}/-/ready")
             return status == 200, f"HTTP {status}"
 
-        done, detail = poll(time.time() + 30, ready)
+        done, detail = poll(ready, timeout=30)
         self.checks.require(done, "prometheus ready (exemplar storage on)", str(detail))
 
         def targets_up():
@@ -238,7 +231,7 @@ class Run:
             up = sorted(t["labels"]["instance"] for t in targets if t["health"] == "up")
             return up == sorted(g.instance for g in self.gateways.values()), [(t["scrapeUrl"], t["health"], t.get("lastError")) for t in targets]
 
-        done, detail = poll(time.time() + 20, targets_up)
+        done, detail = poll(targets_up, timeout=20)
         self.checks.require(done, f"prometheus scrapes both exporters as job {self.job}", str(detail))
 
         # Rates need two scrapes in the window, the recording rules an evaluation after them;
@@ -251,7 +244,7 @@ class Run:
             recorded = {s["metric"].get("agent") for s in self.query("agent:model_errors_per_requests:ratio_rate5m")}
             return expected <= live and set(AGENTS) <= recorded, f"live {sorted(live)}, recorded {sorted(recorded)}"
 
-        done, detail = poll(time.time() + 30, warm)
+        done, detail = poll(warm, timeout=30)
         self.checks.require(done, "every live agent has a non-zero request rate on its gateway, and every agent a "
                             "recorded error ratio", str(detail))
 
@@ -444,7 +437,7 @@ class Run:
                 same = expected is not None and math.isclose(recorded, expected, rel_tol=1e-9, abs_tol=1e-12)
                 return same, f"recorded {recorded!r} at {t}, recomputed {expected!r} from {parts}"
 
-            return poll(time.time() + 20, probe, interval=0.3)
+            return poll(probe, timeout=20, interval=0.3)
 
         def per_instance(expr_of):
             def recompute(t):
@@ -511,16 +504,13 @@ class Run:
         for gateway in self.gateways.values():
             if gateway.writer is not None:
                 gateway.writer.stop()
-        for server in reversed(self.servers):
-            server.stop()
+        self.servers.stop()
 
     def diagnostics(self) -> None:
         print("\n===== diagnostics (the run failed) =====")
         for name, text in self.artifacts.items():
             print(f"\n--- {name} ---\n{text}")
-        for server in self.servers:
-            print(f"\n--- {server.name} log (tail) ---\n{server.log_tail(40)}")
-        print(f"\n(files in {self.tmp}" + (", kept)" if self.args.keep else ", removed; --keep keeps them)"))
+        self.servers.print_logs(40)
 
 
 def main() -> int:

@@ -1,15 +1,55 @@
-"""How every end-to-end harness runs: to the end, stopping its processes whatever happens."""
+"""How every end-to-end harness runs: to the end, stopping its processes whatever happens.
+
+Processes, free ports and polling are scripts/pylib/localproc.py's (shared with the benchmark
+harness); the drivers put scripts/pylib on sys.path before importing this module."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import time
 import traceback
 
+from localproc import Child, StopPolling
 
-class Abort(Exception):
-    """Stop the run; the failure was already counted."""
+
+class Abort(StopPolling):
+    """Stop the run; the failure was already counted. Raised in a probe, it ends localproc.poll()."""
+
+
+class Servers:
+    """A run's long-running children (exporters, Prometheus, Alertmanager): each started in the
+    run's temporary directory with its log there, checked alive, stopped in reverse order."""
+
+    def __init__(self, checks, tmp: str):
+        self.checks = checks
+        self.tmp = tmp
+        self.children: list[Child] = []
+
+    def __iter__(self):
+        return iter(self.children)
+
+    def start(self, name: str, argv: list[str]) -> Child:
+        child = Child(name, argv, os.path.join(self.tmp, f"{name}.log"), cwd=self.tmp)
+        self.children.append(child)
+        return child.start()
+
+    def alive(self) -> None:
+        """Counts a failure and aborts the run if any of them has exited."""
+        for child in self.children:
+            code = child.exited()
+            if code is not None:
+                self.checks.fail(f"{child.name} keeps running", f"exited with status {code}")
+                raise Abort()
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+
+    def print_logs(self, lines: int = 80) -> None:
+        for child in self.children:
+            print(f"\n--- {child.name} log (tail) ---\n{child.log_tail(lines)}")
 
 
 def run_to_the_end(name: str, make_run, keep: bool) -> int:
@@ -36,6 +76,7 @@ def run_to_the_end(name: str, make_run, keep: bool) -> int:
         run.stop()
         if run.checks.failed:
             run.diagnostics()
+            print(f"\n(files in {run.tmp}" + (", kept)" if keep else ", removed; --keep keeps them)"))
         if not keep:
             shutil.rmtree(run.tmp, ignore_errors=True)
     print(f"{name}: took {time.time() - began:.0f}s")

@@ -1,25 +1,15 @@
-"""The processes of the end-to-end test and the webhook that stands in for pager and chat."""
+"""HTTP helpers of the end-to-end tests and the webhook that stands in for pager and chat. The
+child processes and free ports are scripts/pylib/localproc.py's."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 right now. Servers that cannot listen on :0 and report the
-    port need one chosen for them; the window between close and their bind is tiny."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
@@ -35,49 +25,6 @@ def http_get_json(url: str, timeout: float = 2.0):
     if status != 200:
         raise RuntimeError(f"GET {url}: HTTP {status}: {body[:300]!r}")
     return json.loads(body)
-
-
-class ServerProcess:
-    """A child process with its output in a log file, stopped with SIGTERM (then SIGKILL)."""
-
-    def __init__(self, name: str, argv: list[str], log_path: str, cwd: str | None = None):
-        self.name = name
-        self.argv = argv
-        self.log_path = log_path
-        self.cwd = cwd
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        log = open(self.log_path, "ab")
-        try:
-            # Own process group: a Ctrl-C at the terminal reaches the harness, which then stops
-            # its children in order instead of all of them dying at once.
-            self.process = subprocess.Popen(
-                self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=self.cwd, start_new_session=True)
-        finally:
-            log.close()
-
-    def exited(self) -> int | None:
-        return None if self.process is None else self.process.poll()
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
-
-    def log_tail(self, lines: int = 80) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                text = f.read().decode("utf-8", "replace")
-        except OSError as error:
-            return f"(no log: {error})"
-        return "\n".join(text.splitlines()[-lines:])
 
 
 class WebhookReceiver:

@@ -34,10 +34,12 @@ from html.parser import HTMLParser
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alerts_e2e import Checks, poll  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))  # localproc
+from alerts_e2e import Checks  # noqa: E402
 from call_log_writer import Behaviour, CallLogWriter  # noqa: E402
-from harness import Abort, run_to_the_end  # noqa: E402
-from servers import ServerProcess, free_port, http_get, http_get_json, which  # noqa: E402
+from harness import Servers, run_to_the_end  # noqa: E402
+from localproc import free_port, poll  # noqa: E402
+from servers import http_get, http_get_json, which  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 GENERATED_AGENTS = ["analyst_agent", "content_agent", "legal_agent", "qa_agent", "support_agent"]
@@ -111,7 +113,7 @@ class Run:
         self.args = args
         self.checks = Checks()
         self.tmp = tempfile.mkdtemp(prefix="e2e-status-page.")
-        self.servers: list[ServerProcess] = []
+        self.servers = Servers(self.checks, self.tmp)
         self.writer: CallLogWriter | None = None
         self.dom_text = ""
 
@@ -119,10 +121,7 @@ class Run:
         return os.path.join(self.tmp, *parts)
 
     def alive(self) -> None:
-        for server in self.servers:
-            if server.exited() is not None:
-                self.checks.fail(f"{server.name} keeps running", f"exited with status {server.exited()}")
-                raise Abort()
+        self.servers.alive()
 
     def chromium(self, *argv: str) -> subprocess.CompletedProcess:
         # Its own profile directory: no state from, and no lock shared with, any other run.
@@ -151,11 +150,9 @@ class Run:
 
         self.port = free_port()
         self.database = self.path("calls.sqlite")
-        server = ServerProcess("model-exporter", [
+        self.servers.start("model-exporter", [
             self.args.binary, "serve", "--calllog.path", log, "--storage.path", self.database,
-            "--web.listen-address", f"127.0.0.1:{self.port}"], self.path("model-exporter.log"), cwd=self.tmp)
-        server.start()
-        self.servers.append(server)
+            "--web.listen-address", f"127.0.0.1:{self.port}"])
         self.base = f"http://127.0.0.1:{self.port}"
 
         def caught_up():
@@ -164,7 +161,7 @@ class Run:
             done = health.get("catch_up_complete") and health.get("accepted_lines", 0) >= lines
             return done, f"catch_up_complete {health.get('catch_up_complete')}, accepted {health.get('accepted_lines')}"
 
-        done, detail = poll(time.time() + 60, caught_up)
+        done, detail = poll(caught_up, timeout=60)
         self.checks.require(done, "model-exporter caught up with the log (polled /health)", str(detail))
 
     def render(self) -> DOM:
@@ -177,7 +174,7 @@ class Run:
             both = all(arms.get((a, v), 0) >= 2 for a in LIVE_AGENTS for v in VARIANTS)
             return both and health[FAILING_AGENT]["state"] == "ERROR", {a: h["state"] for a, h in health.items()}
 
-        done, detail = poll(time.time() + 30, live_traffic)
+        done, detail = poll(live_traffic, timeout=30)
         self.checks.require(done, f"the live agents have calls on both variants; {FAILING_AGENT} is ERROR on /health/{{agent}}",
                             str(detail))
 
@@ -190,7 +187,7 @@ class Run:
             return (status == 200 and "&lt;b&gt;x&lt;/b&gt;" in text and title is not None
                     and "ERROR" in title.group(1)), f"HTTP {status}"
 
-        done, detail = poll(time.time() + 20, page_has_everyone)
+        done, detail = poll(page_has_everyone, timeout=20)
         self.checks.require(done, "GET / answers 200 with the live agents on it", str(detail))
         self.before = {a: self.agent_state(a) for a in GENERATED_AGENTS + LIVE_AGENTS}
         began = time.time()
@@ -341,16 +338,13 @@ class Run:
     def stop(self) -> None:
         if self.writer is not None:
             self.writer.stop()
-        for server in reversed(self.servers):
-            server.stop()
+        self.servers.stop()
 
     def diagnostics(self) -> None:
         print("\n===== diagnostics (the run failed) =====")
         body = self.dom_text[self.dom_text.find("<body"):]
         print(f"\n--- DOM body (first 6000 characters) ---\n{body[:6000]}")
-        for server in self.servers:
-            print(f"\n--- {server.name} log (tail) ---\n{server.log_tail()}")
-        print(f"\n(files in {self.tmp}" + (", kept)" if self.args.keep else ", removed; --keep keeps them)"))
+        self.servers.print_logs()
 
 
 def main() -> int:
