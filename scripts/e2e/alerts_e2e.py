@@ -33,7 +33,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -44,7 +43,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))  # localproc
 from call_log_writer import Behaviour, CallLogWriter  # noqa: E402
-from harness import Abort, Servers, run_to_the_end  # noqa: E402
+from harness import Abort, BaseRun, run_to_the_end  # noqa: E402
 from localproc import free_port, poll  # noqa: E402
 from rule_scaling import (  # noqa: E402
     ScalingError, ScalingReport, dump_yaml, parse_duration_ms, scale_alertmanager_config, scale_rule_file)
@@ -166,12 +165,9 @@ def _code(expr: str) -> str:
     return re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
 
 
-class Run:
+class Run(BaseRun):
     def __init__(self, args):
-        self.args = args
-        self.checks = Checks()
-        self.tmp = tempfile.mkdtemp(prefix="e2e-alerts.")
-        self.servers = Servers(self.checks, self.tmp)
+        super().__init__(args, Checks(), "e2e-alerts.")
         self.writer: CallLogWriter | None = None
         self.webhook: WebhookReceiver | None = None
         self.artifacts: dict[str, str] = {}  # printed on failure
@@ -181,9 +177,6 @@ class Run:
         self.agents = list(RATES)
 
     # --- helpers ------------------------------------------------------------
-    def path(self, *parts: str) -> str:
-        return os.path.join(self.tmp, *parts)
-
     def write(self, name: str, text: str) -> str:
         path = self.path(name)
         os.makedirs(os.path.dirname(path), exist_ok=True)

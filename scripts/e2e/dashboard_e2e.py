@@ -39,7 +39,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 
@@ -50,7 +49,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))  # localproc
 from alerts_e2e import Checks  # noqa: E402
 from call_log_writer import Behaviour, CallLogWriter  # noqa: E402
-from harness import Abort, Servers, run_to_the_end  # noqa: E402
+from harness import Abort, BaseRun, run_to_the_end  # noqa: E402
 from localproc import free_port, poll  # noqa: E402
 from rule_scaling import dump_yaml  # noqa: E402
 from servers import http_get, http_get_json, which  # noqa: E402
@@ -119,19 +118,13 @@ class Gateway:
         self.writer: CallLogWriter | None = None
 
 
-class Run:
+class Run(BaseRun):
     def __init__(self, args):
-        self.args = args
-        self.checks = Checks()
-        self.tmp = tempfile.mkdtemp(prefix="e2e-dashboard.")
-        self.servers = Servers(self.checks, self.tmp)
+        super().__init__(args, Checks(), "e2e-dashboard.")
         self.gateways: dict[str, Gateway] = {}
         self.artifacts: dict[str, str] = {}
 
     # --- helpers ------------------------------------------------------------
-    def path(self, *parts: str) -> str:
-        return os.path.join(self.tmp, *parts)
-
     def write(self, name: str, text: str) -> str:
         with open(self.path(name), "w", encoding="utf-8") as f:
             f.write(text)

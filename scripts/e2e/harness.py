@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import tempfile
 import time
 import traceback
 
@@ -50,6 +51,20 @@ class Servers:
     def print_logs(self, lines: int = 80) -> None:
         for child in self.children:
             print(f"\n--- {child.name} log (tail) ---\n{child.log_tail(lines)}")
+
+
+class BaseRun:
+    """What every driver's Run starts from: its arguments, its checks, a temporary directory
+    (prefix PREFIX) and the servers it starts there."""
+
+    def __init__(self, args, checks, prefix: str):
+        self.args = args
+        self.checks = checks
+        self.tmp = tempfile.mkdtemp(prefix=prefix)
+        self.servers = Servers(checks, self.tmp)
+
+    def path(self, *parts: str) -> str:
+        return os.path.join(self.tmp, *parts)
 
 
 def run_to_the_end(name: str, make_run, keep: bool) -> int:

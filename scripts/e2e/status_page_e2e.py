@@ -27,7 +27,6 @@ import sqlite3
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from html.parser import HTMLParser
@@ -37,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))  # localproc
 from alerts_e2e import Checks  # noqa: E402
 from call_log_writer import Behaviour, CallLogWriter  # noqa: E402
-from harness import Servers, run_to_the_end  # noqa: E402
+from harness import BaseRun, run_to_the_end  # noqa: E402
 from localproc import free_port, poll  # noqa: E402
 from servers import http_get, http_get_json, which  # noqa: E402
 
@@ -108,17 +107,11 @@ def png_size(path: str) -> tuple[int, int]:
     return struct.unpack(">II", header[16:24])
 
 
-class Run:
+class Run(BaseRun):
     def __init__(self, args):
-        self.args = args
-        self.checks = Checks()
-        self.tmp = tempfile.mkdtemp(prefix="e2e-status-page.")
-        self.servers = Servers(self.checks, self.tmp)
+        super().__init__(args, Checks(), "e2e-status-page.")
         self.writer: CallLogWriter | None = None
         self.dom_text = ""
-
-    def path(self, *parts: str) -> str:
-        return os.path.join(self.tmp, *parts)
 
     def alive(self) -> None:
         self.servers.alive()
