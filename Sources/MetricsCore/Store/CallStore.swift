@@ -28,18 +28,18 @@ public final class CallStore {
     private let logger: Logger
     private let buckets: LatencyBuckets
     var bucketBounds: [Double] { buckets.bounds }
-    private var inTransaction = false
+    var inTransaction = false
     private var rowText = RowText()
 
     private let insertCallStatement: SQLiteStatement
     private let insertRejectedStatement: SQLiteStatement
     private let insertSourceStatement: SQLiteStatement
     private let updateSourceStatement: SQLiteStatement
-    private let insertSeriesStatement: SQLiteStatement
-    private let updateSeriesStatement: SQLiteStatement
-    private let upsertErrorStatement: SQLiteStatement
-    private let upsertFallbackStatement: SQLiteStatement
-    private let upsertCounterStatement: SQLiteStatement
+    let insertSeriesStatement: SQLiteStatement
+    let updateSeriesStatement: SQLiteStatement
+    let upsertErrorStatement: SQLiteStatement
+    let upsertFallbackStatement: SQLiteStatement
+    let upsertCounterStatement: SQLiteStatement
 
     public init(path: String, buckets: LatencyBuckets, logger: Logger) throws(StoreError) {
         self.path = path
@@ -374,132 +374,5 @@ public final class CallStore {
         s.bind(6, length)
         excerpt.withUnsafeBytes { s.bind(7, blob: UnsafeRawBufferPointer(rebasing: $0.prefix(4096))) }
         try s.step()
-    }
-
-    /// Writes the totals that changed and commits the batch. On error the transaction is
-    /// rolled back and the caller must reload its state from the store.
-    public func commit(_ aggregator: inout CallAggregator) throws(SQLiteError) {
-        try beginIfNeeded()
-        do {
-            for item in aggregator.takeDirtySeries() {
-                let rowID = try saveSeries(item.key, item.totals, rowID: item.rowID)
-                if item.rowID == nil { aggregator.setRowID(rowID, at: item.position) }
-            }
-            if aggregator.takeCountersDirty() {
-                try saveCounters(aggregator.counters)
-            }
-            try db.execute("COMMIT")
-            inTransaction = false
-        } catch {
-            rollback()
-            throw error
-        }
-    }
-
-    public func rollback() {
-        guard inTransaction else { return }
-        try? db.execute("ROLLBACK")
-        inTransaction = false
-    }
-
-    private func saveSeries(_ key: SeriesKey, _ totals: SeriesTotals, rowID: Int64?) throws(SQLiteError) -> Int64 {
-        let bucketText = totals.latencyBucketCounts.map(String.init).joined(separator: ",")
-        let id: Int64
-        if let rowID {
-            let s = updateSeriesStatement
-            defer { s.reset() }
-            s.bind(1, rowID)
-            s.bind(2, Int64(clamping: totals.requestsSuccess))
-            s.bind(3, Int64(clamping: totals.requestsError))
-            s.bind(4, totals.costUSD)
-            s.bind(5, Int64(clamping: totals.inputTokens))
-            s.bind(6, Int64(clamping: totals.outputTokens))
-            s.bind(7, totals.latencySumSeconds)
-            s.bind(8, bucketText)
-            s.bind(9, totals.lastTimestamp)
-            try s.step()
-            id = rowID
-        } else {
-            let s = insertSeriesStatement
-            defer { s.reset() }
-            s.bind(1, key.agent)
-            s.bind(2, key.model)
-            s.bind(3, key.variant)
-            s.bind(4, Int64(clamping: totals.requestsSuccess))
-            s.bind(5, Int64(clamping: totals.requestsError))
-            s.bind(6, totals.costUSD)
-            s.bind(7, Int64(clamping: totals.inputTokens))
-            s.bind(8, Int64(clamping: totals.outputTokens))
-            s.bind(9, totals.latencySumSeconds)
-            s.bind(10, bucketText)
-            s.bind(11, totals.lastTimestamp)
-            s.bind(12, totals.createdTimestamp)
-            try s.step()
-            id = db.lastInsertRowID
-        }
-        for (type, count) in totals.errorsByType {
-            let s = upsertErrorStatement
-            defer { s.reset() }
-            s.bind(1, id)
-            s.bind(2, type)
-            s.bind(3, Int64(clamping: count))
-            try s.step()
-        }
-        for (model, count) in totals.fallbacksByModel {
-            let s = upsertFallbackStatement
-            defer { s.reset() }
-            s.bind(1, id)
-            s.bind(2, model)
-            s.bind(3, Int64(clamping: count))
-            try s.step()
-        }
-        return id
-    }
-
-    private func saveCounters(_ counters: ExporterCounters) throws(SQLiteError) {
-        var rows: [(String, String, UInt64)] = [
-            ("accepted_lines", "", counters.acceptedLines),
-            ("read_bytes", "", counters.readBytes),
-            ("rotations", "", counters.rotations),
-            ("truncations", "", counters.truncations),
-            ("lost_files", "", counters.lostFiles),
-        ]
-        for (reason, value) in counters.rejectedLines { rows.append(("rejected_lines", reason.rawValue, value)) }
-        for (label, value) in counters.foldedLines { rows.append(("folded_lines", label, value)) }
-        let s = upsertCounterStatement
-        for (name, label, value) in rows {
-            defer { s.reset() }
-            s.bind(1, name)
-            s.bind(2, label)
-            s.bind(3, Int64(clamping: value))
-            try s.step()
-        }
-    }
-}
-
-/// The text of one row, packed in one reusable buffer for zero-copy binding.
-struct RowText {
-    var bytes: [UInt8] = []
-
-    /// Where a value sits in `bytes`; nil for SQL NULL.
-    typealias Slot = Range<Int>?
-
-    init() {
-        bytes.reserveCapacity(4096)
-    }
-
-    mutating func append(_ value: String?) -> Slot {
-        guard var value else { return nil }
-        let start = bytes.count
-        value.withUTF8 { bytes.append(contentsOf: $0) }
-        return start..<bytes.count
-    }
-
-    func bind(_ slot: Slot, at index: Int32, of statement: SQLiteStatement, base: UnsafeRawBufferPointer) {
-        guard let slot else {
-            statement.bindNull(index)
-            return
-        }
-        statement.bindStatic(index, text: UnsafeRawBufferPointer(rebasing: base[slot]))
     }
 }
