@@ -55,7 +55,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
-                // Web/: TLS, basic auth with bcrypt, and the HTTP-part handler that bounds request bodies.
+                // EndpointSecurity/: TLS, basic auth with bcrypt, and the HTTP-part handler that bounds request bodies.
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

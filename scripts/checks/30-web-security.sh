@@ -218,7 +218,7 @@ while time.monotonic() - start < limit:
 print("still open after %.1f s" % (time.monotonic() - start))
 sys.exit(1)
 EOF
-# The idle timeout is 30 s and the request read timeout 10 s (Sources/ModelExporter/Web/HTTPLimits.swift).
+# The idle timeout is 30 s and the request read timeout 10 s (Sources/ModelExporter/EndpointSecurity/HTTPLimits.swift).
 # The slow probes run side by side, so this section takes about 30 s rather than 80.
 python3 "$work/probe.py" "$port" slowloris 45 >"$work/slowloris" 2>&1 & slowloris_pid=$!
 python3 "$work/probe.py" "$port" idle 45 >"$work/idle" 2>&1 & idle_pid=$!
