@@ -186,6 +186,11 @@ import Testing
         #expect(record.fallback == expected.fallback, context)
         #expect(record.inputTokens == expected.inputTokens, context)
         #expect(record.outputTokens == expected.outputTokens, context)
+        #expect(record.stream == expected.stream, context)
+        #expect(record.ttftMs?.bitPattern == expected.ttftMs?.bitPattern, context)
+        #expect(record.cachedInputTokens == expected.cachedInputTokens, context)
+        #expect(record.reasoningTokens == expected.reasoningTokens, context)
+        #expect(record.cacheHit == expected.cacheHit, context)
     }
 
     /// Byte-wise, because `String ==` treats canonically equivalent text as equal.
@@ -261,6 +266,24 @@ import Testing
         default: return .violation("bad fallback")
         }
 
+        for key in ["stream", "cache_hit"] {
+            let flag: Bool?
+            switch object[key] {
+            case nil, is NSNull: flag = nil
+            case let number as NSNumber where isBoolean(number): flag = number.boolValue
+            default: return .violation("bad \(key)")
+            }
+            if key == "stream" { record.stream = flag } else { record.cacheHit = flag }
+        }
+
+        switch object["ttft_ms"] {
+        case nil, is NSNull: record.ttftMs = nil
+        case let number as NSNumber where !isBoolean(number):
+            guard let value = double(number), value.isFinite, value >= 0 else { return .violation("ttft_ms out of range") }
+            record.ttftMs = value + 0
+        default: return .violation("bad ttft_ms")
+        }
+
         for key in ["latency_ms", "cost_usd"] {
             let amount: Double
             switch object[key] {
@@ -273,7 +296,7 @@ import Testing
             if key == "latency_ms" { record.latencyMs = amount } else { record.costUSD = amount }
         }
 
-        for key in ["input_tokens", "output_tokens"] {
+        for key in ["input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens"] {
             let count: Int64?
             switch object[key] {
             case nil, is NSNull: count = nil
@@ -296,7 +319,12 @@ import Testing
                 }
             default: return .violation("bad \(key)")
             }
-            if key == "input_tokens" { record.inputTokens = count } else { record.outputTokens = count }
+            switch key {
+            case "input_tokens": record.inputTokens = count
+            case "output_tokens": record.outputTokens = count
+            case "cached_input_tokens": record.cachedInputTokens = count
+            default: record.reasoningTokens = count
+            }
         }
         return .record(record, roundedTokens: roundedTokens)
     }
@@ -504,13 +532,13 @@ extension CallLogParserDifferentialTests {
                     : text())
             case "variant":
                 return quoted(chance(0.9) ? pick(["baseline", "finetuned"]) : text())
-            case "success", "fallback":
+            case "success", "fallback", "stream", "cache_hit":
                 return pick(["true", "false"])
             case "fallback_model":
                 return quoted(chance(0.8) ? "mistral-small-latest" : text())
             case "error":
                 return quoted(chance(0.8) ? pick(["timeout", "rate_limited", "server_error"]) : text())
-            case "latency_ms", "cost_usd":
+            case "latency_ms", "cost_usd", "ttft_ms":
                 return number(negative: 0.03)
             default:
                 return tokenCount()
@@ -519,7 +547,8 @@ extension CallLogParserDifferentialTests {
 
         mutating func line() -> String {
             let keys = ["ts", "request_id", "agent", "model", "variant", "success", "fallback",
-                        "fallback_model", "error", "latency_ms", "cost_usd", "input_tokens", "output_tokens"]
+                        "fallback_model", "error", "latency_ms", "cost_usd", "input_tokens", "output_tokens",
+                        "stream", "ttft_ms", "cached_input_tokens", "reasoning_tokens", "cache_hit"]
             var members: [(key: String, value: String)] = []
             for key in keys {
                 if let value = value(for: key) { members.append((quotedKey(key), value)) }

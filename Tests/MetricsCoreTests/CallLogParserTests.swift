@@ -180,6 +180,27 @@ import Testing
                 }
             ),
             Accepted(
+                name: "streaming and cache signals read",
+                line: minimal("stream", "true").replacingFirst("}", with: #","ttft_ms":182.5,"cached_input_tokens":300,"reasoning_tokens":64,"cache_hit":false}"#),
+                expected: with {
+                    $0.stream = true
+                    $0.ttftMs = 182.5
+                    $0.cachedInputTokens = 300
+                    $0.reasoningTokens = 64
+                    $0.cacheHit = false
+                }
+            ),
+            Accepted(
+                name: "streaming and cache signals null are absent",
+                line: minimal("stream", "null").replacingFirst("}", with: #","ttft_ms":null,"cached_input_tokens":null,"reasoning_tokens":null,"cache_hit":null}"#),
+                expected: defaults
+            ),
+            Accepted(
+                name: "a gateway cache hit",
+                line: minimal("cache_hit", "true").replacingFirst("}", with: #","stream":false,"ttft_ms":0}"#),
+                expected: with { $0.cacheHit = true; $0.stream = false; $0.ttftMs = 0 }
+            ),
+            Accepted(
                 name: "empty variant and fallback model kept as written",
                 line: minimal("variant", #""""#).replacingFirst("}", with: #","fallback_model":""}"#),
                 expected: with { $0.variant = ""; $0.fallbackModel = "" }
@@ -301,6 +322,9 @@ import Testing
         ("input_tokens", "1.5"), ("input_tokens", #""3""#), ("output_tokens", "1e-1"),
         ("output_tokens", "-1.5"), ("input_tokens", "12.000000000000000001"), ("error", "5"),
         ("error", "true"), ("error", "{}"), ("variant", "1"), ("fallback_model", "1"), ("request_id", "7"),
+        ("stream", "1"), ("stream", #""true""#), ("cache_hit", "0"), ("cache_hit", "{}"), ("ttft_ms", #""12""#),
+        ("ttft_ms", "true"), ("cached_input_tokens", "1.5"), ("cached_input_tokens", #""3""#),
+        ("reasoning_tokens", "2e-1"), ("reasoning_tokens", "[]"),
     ].map { Rejected(minimal($0.0, $0.1), .wrongType) }
 
     static let invalidValueLines: [Rejected] = [
@@ -309,6 +333,7 @@ import Testing
         ("input_tokens", "-1"), ("output_tokens", "9223372036854775808"), ("input_tokens", "1e19"),
         ("input_tokens", "1e400"), ("output_tokens", "-9223372036854775808"),
         ("input_tokens", "92233720368547758080e-1"),
+        ("ttft_ms", "-1"), ("ttft_ms", "1e400"), ("cached_input_tokens", "-3"), ("reasoning_tokens", "1e19"),
     ].map { Rejected(minimal($0.0, $0.1), .invalidValue) }
 
     static let invalidTimestampLines: [Rejected] = [

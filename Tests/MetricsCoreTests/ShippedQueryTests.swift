@@ -25,13 +25,16 @@ import Testing
         var fallback = false
         var success = true
         var latency: Double
+        /// Streamed, with this time to first token (nil: streamed without one).
+        var streamedTTFT: Double?? = nil
 
         var variant: String { model == ShippedQueryTests.baseline ? "baseline" : "finetuned" }
 
         var line: String {
             let fallbackModel = fallback ? "\"\(ShippedQueryTests.baseline)\"" : "null"
             let errorText = error.map { "\"\($0)\"" } ?? "null"
-            return #"{"ts":\#(ShippedQueryTests.t0 + at),"request_id":"\#(id)","agent":"\#(agent)","model":"\#(model)","variant":"\#(variant)","success":\#(success),"fallback":\#(fallback),"fallback_model":\#(fallbackModel),"error":\#(errorText),"latency_ms":\#(latency),"cost_usd":0.01,"input_tokens":100,"output_tokens":\#(success ? 50 : 0)}"#
+            let streaming = streamedTTFT.map { ttft in #","stream":true"# + (ttft.map { #","ttft_ms":\#($0)"# } ?? "") } ?? ""
+            return #"{"ts":\#(ShippedQueryTests.t0 + at),"request_id":"\#(id)","agent":"\#(agent)","model":"\#(model)","variant":"\#(variant)","success":\#(success),"fallback":\#(fallback),"fallback_model":\#(fallbackModel),"error":\#(errorText),"latency_ms":\#(latency),"cost_usd":0.01,"input_tokens":100,"output_tokens":\#(success ? 50 : 0)\#(streaming)}"#
         }
     }
 
@@ -40,21 +43,21 @@ import Testing
     /// the second hour; two calls lie just outside the window (one second before, and at its
     /// exclusive end).
     static let calls: [Call] = [
-        Call(at: 10, id: "q1", agent: "qa_agent", model: finetuned, latency: 500),
+        Call(at: 10, id: "q1", agent: "qa_agent", model: finetuned, latency: 500, streamedTTFT: 120),
         Call(at: 15, id: "q8", agent: "qa_agent", model: baseline, latency: 400),
-        Call(at: 20, id: "q2", agent: "qa_agent", model: finetuned, latency: 600),
-        Call(at: 30, id: "l1", agent: "legal_agent", model: baseline, latency: 800),
+        Call(at: 20, id: "q2", agent: "qa_agent", model: finetuned, latency: 600, streamedTTFT: 300),
+        Call(at: 30, id: "l1", agent: "legal_agent", model: baseline, latency: 800, streamedTTFT: 250),
         Call(at: 70, id: "q3", agent: "qa_agent", model: finetuned, error: "timeout", fallback: true, latency: 31000),
         Call(at: 75, id: "q9", agent: "qa_agent", model: baseline, error: "server_error", success: false, latency: 900),
         Call(at: 80, id: "q4", agent: "qa_agent", model: finetuned, error: "timeout", fallback: true, success: false, latency: 45000),
         Call(at: 130, id: "q5", agent: "qa_agent", model: finetuned, error: "rate_limited", fallback: true, latency: 2000),
-        Call(at: 135, id: "q10", agent: "qa_agent", model: baseline, latency: 450),
+        Call(at: 135, id: "q10", agent: "qa_agent", model: baseline, latency: 450, streamedTTFT: .some(nil)),
         Call(at: 140, id: "q6", agent: "qa_agent", model: finetuned, latency: 700),
         Call(at: 310, id: "q7", agent: "qa_agent", model: finetuned, error: "timeout", fallback: true, latency: 32000),
         Call(at: 320, id: "q11", agent: "qa_agent", model: baseline, error: "server_error", success: false, latency: 950),
         Call(at: 3700, id: "l2", agent: "legal_agent", model: baseline, error: "timeout", success: false, latency: 30500),
         Call(at: 3710, id: "l3", agent: "legal_agent", model: baseline, latency: 300),
-        Call(at: -1, id: "o1", agent: "qa_agent", model: finetuned, error: "timeout", success: false, latency: 99999),
+        Call(at: -1, id: "o1", agent: "qa_agent", model: finetuned, error: "timeout", success: false, latency: 99999, streamedTTFT: 9000),
         Call(at: 7200, id: "o2", agent: "qa_agent", model: finetuned, error: "timeout", success: false, latency: 88888),
     ]
 
@@ -187,6 +190,21 @@ import Testing
         #expect(Self.texts(early, "request_id") == ["o1", "q1"])
     }
 
+    /// Streamed calls with a first-token time only: q10 streamed without one, the rest did not
+    /// stream, o1 lies before the window.
+    @Test func slowestFirstTokenListsStreamedCallsByTimeToFirstToken() throws {
+        let fixture = try Fixture()
+        let result = try fixture.run("slowest-first-token")
+        #expect(Self.texts(result, "request_id") == ["q2", "l1", "q1"])
+        #expect(Self.column(result, "ttft_ms") == [.real(300), .real(250), .real(120)])
+        #expect(Self.column(result, "ttft_share") == [.real(0.5), .real(0.313), .real(0.24)])
+        #expect(result.columns == ["request_id", "agent", "model", "variant", "ttft_ms", "latency_ms", "ttft_share",
+                                   "output_tokens", "success", "time"])
+        var legal = Self.window
+        legal.agent = "legal_agent"
+        #expect(Self.texts(try fixture.run("slowest-first-token", legal), "request_id") == ["l1"])
+    }
+
     @Test func slowestRequestsStopsAtFifty() throws {
         let fixture = try Fixture()
         let writer = try SQLiteConnection(path: fixture.databasePath)
@@ -306,7 +324,8 @@ import Testing
         arguments.requestID = "q4"
         let result = try fixture.run("request-by-id", arguments)
         #expect(result.columns == ["time", "id", "ts", "request_id", "agent", "model", "variant", "success", "fallback", "fallback_model",
-                                   "error", "latency_ms", "cost_usd", "input_tokens", "output_tokens", "source_id", "source_offset", "source_path"])
+                                   "error", "latency_ms", "cost_usd", "input_tokens", "output_tokens", "source_id", "source_offset",
+                                   "stream", "ttft_ms", "cached_input_tokens", "reasoning_tokens", "cache_hit", "source_path"])
         let record = try #require(Self.records(result).first)
         #expect(result.rows.count == 1)
         #expect(record["time"] == .text("2026-01-01T00:01:20.000Z"))
@@ -450,7 +469,7 @@ import Testing
     @Test func theQueriesTheRunbooksNameAreShipped() {
         let names = Set(ShippedQuery.all.map(\.name))
         for name in ["errors-by-class", "slowest-requests", "fallbacks-by-model-pair", "cost-by-hour", "requests-per-minute",
-                     "rejected-lines", "variant-comparison", "request-by-id"] {
+                     "rejected-lines", "variant-comparison", "request-by-id", "slowest-first-token"] {
             #expect(names.contains(name), "\(name) is missing from queries/")
         }
     }

@@ -39,7 +39,8 @@ extension CallLogParser {
         case .error:
             fields.error = makeString(text, base: base, interned: true)
             fields.accept(field)
-        case .success, .fallback, .latencyMs, .costUSD, .inputTokens, .outputTokens:
+        case .success, .fallback, .latencyMs, .costUSD, .inputTokens, .outputTokens,
+             .stream, .ttftMs, .cachedInputTokens, .reasoningTokens, .cacheHit:
             fields.reject(field, .wrongType(.string))
         }
     }
@@ -79,6 +80,8 @@ extension CallLogParser {
     enum Field: Int, CaseIterable {
         case ts, requestID, agent, model, variant, success, fallback, fallbackModel, error
         case latencyMs, costUSD, inputTokens, outputTokens
+        // Optional signals of streamed and cached traffic (issue 11).
+        case stream, ttftMs, cachedInputTokens, reasoningTokens, cacheHit
 
         var key: String {
             switch self {
@@ -95,6 +98,11 @@ extension CallLogParser {
             case .costUSD: "cost_usd"
             case .inputTokens: "input_tokens"
             case .outputTokens: "output_tokens"
+            case .stream: "stream"
+            case .ttftMs: "ttft_ms"
+            case .cachedInputTokens: "cached_input_tokens"
+            case .reasoningTokens: "reasoning_tokens"
+            case .cacheHit: "cache_hit"
             }
         }
 
@@ -105,14 +113,14 @@ extension CallLogParser {
             case .requestID, .variant, .fallbackModel: "a string"
             case .error: "a string or null"
             case .agent, .model: "a non-empty string"
-            case .success, .fallback: "a boolean"
-            case .latencyMs, .costUSD: "a number"
-            case .inputTokens, .outputTokens: "an integer"
+            case .success, .fallback, .stream, .cacheHit: "a boolean"
+            case .latencyMs, .costUSD, .ttftMs: "a number"
+            case .inputTokens, .outputTokens, .cachedInputTokens, .reasoningTokens: "an integer"
             }
         }
 
         @inline(__always)
-        var bit: UInt16 { 1 << UInt16(rawValue) }
+        var bit: UInt32 { 1 << UInt32(rawValue) }
 
         /// The field a key without escapes names, by length and then bytes.
         @inline(__always)
@@ -129,10 +137,12 @@ extension CallLogParser {
                 case UInt8(ascii: "e"): return equals("error") ? .error : nil
                 default: return nil
                 }
+            case 6: return equals("stream") ? .stream : nil
             case 7:
                 switch key.load(as: UInt8.self) {
                 case UInt8(ascii: "v"): return equals("variant") ? .variant : nil
                 case UInt8(ascii: "s"): return equals("success") ? .success : nil
+                case UInt8(ascii: "t"): return equals("ttft_ms") ? .ttftMs : nil
                 default: return nil
                 }
             case 8:
@@ -147,9 +157,12 @@ extension CallLogParser {
                 case UInt8(ascii: "l"): return equals("latency_ms") ? .latencyMs : nil
                 default: return nil
                 }
+            case 9: return equals("cache_hit") ? .cacheHit : nil
             case 12: return equals("input_tokens") ? .inputTokens : nil
             case 13: return equals("output_tokens") ? .outputTokens : nil
             case 14: return equals("fallback_model") ? .fallbackModel : nil
+            case 16: return equals("reasoning_tokens") ? .reasoningTokens : nil
+            case 19: return equals("cached_input_tokens") ? .cachedInputTokens : nil
             default: return nil
             }
         }
@@ -184,7 +197,7 @@ extension CallLogParser {
 
     /// The values seen so far, which fields were given, and which were given badly.
     struct FieldValues {
-        static let requiredMask: UInt16 = Field.ts.bit | Field.agent.bit | Field.model.bit
+        static let requiredMask: UInt32 = Field.ts.bit | Field.agent.bit | Field.model.bit
             | Field.success.bit | Field.latencyMs.bit
 
         var timestamp = 0.0
@@ -200,9 +213,14 @@ extension CallLogParser {
         var costUSD = 0.0
         var inputTokens: Int64?
         var outputTokens: Int64?
+        var stream: Bool?
+        var ttftMs: Double?
+        var cachedInputTokens: Int64?
+        var reasoningTokens: Int64?
+        var cacheHit: Bool?
 
-        var present: UInt16 = 0
-        var failed: UInt16 = 0
+        var present: UInt32 = 0
+        var failed: UInt32 = 0
         /// Indexed by field; allocated on the first problem only, so accepted lines never pay.
         var problems: [FieldProblem?] = []
 
@@ -232,7 +250,10 @@ extension CallLogParser {
             case .costUSD:
                 guard let value = checkedDouble(number, for: field, base: base) else { return }
                 costUSD = value
-            case .inputTokens, .outputTokens:
+            case .ttftMs:
+                guard let value = checkedDouble(number, for: field, base: base) else { return }
+                ttftMs = value
+            case .inputTokens, .outputTokens, .cachedInputTokens, .reasoningTokens:
                 let count: Int64
                 switch number.integerMagnitude(base) {
                 case .notIntegral:
@@ -245,8 +266,14 @@ extension CallLogParser {
                     }
                     count = magnitude
                 }
-                if field == .inputTokens { inputTokens = count } else { outputTokens = count }
-            case .requestID, .agent, .model, .variant, .success, .fallback, .fallbackModel, .error:
+                switch field {
+                case .inputTokens: inputTokens = count
+                case .outputTokens: outputTokens = count
+                case .cachedInputTokens: cachedInputTokens = count
+                default: reasoningTokens = count
+                }
+            case .requestID, .agent, .model, .variant, .success, .fallback, .fallbackModel, .error,
+                 .stream, .cacheHit:
                 return reject(field, .wrongType(.number))
             }
             accept(field)
@@ -256,6 +283,8 @@ extension CallLogParser {
             switch field {
             case .success: success = value
             case .fallback: fallback = value
+            case .stream: stream = value
+            case .cacheHit: cacheHit = value
             default: return reject(field, .wrongType(.boolean))
             }
             accept(field)
@@ -272,6 +301,11 @@ extension CallLogParser {
             case .costUSD: costUSD = 0
             case .inputTokens: inputTokens = nil
             case .outputTokens: outputTokens = nil
+            case .stream: stream = nil
+            case .ttftMs: ttftMs = nil
+            case .cachedInputTokens: cachedInputTokens = nil
+            case .reasoningTokens: reasoningTokens = nil
+            case .cacheHit: cacheHit = nil
             case .ts, .agent, .model, .success, .latencyMs:
                 return reject(field, .wrongType(.null))
             }

@@ -68,7 +68,9 @@ public struct CallLogParser: Sendable {
             model: fields.model, variant: fields.variant ?? "baseline", success: fields.success,
             fallback: fields.fallback, fallbackModel: fields.fallbackModel, error: fields.error,
             latencyMs: fields.latencyMs, costUSD: fields.costUSD,
-            inputTokens: fields.inputTokens, outputTokens: fields.outputTokens
+            inputTokens: fields.inputTokens, outputTokens: fields.outputTokens,
+            stream: fields.stream, ttftMs: fields.ttftMs, cachedInputTokens: fields.cachedInputTokens,
+            reasoningTokens: fields.reasoningTokens, cacheHit: fields.cacheHit
         ))
     }
 

@@ -23,12 +23,24 @@ public struct CallRecord: Sendable, Equatable {
     public var costUSD: Double
     public var inputTokens: Int64?
     public var outputTokens: Int64?
+    /// The answer was streamed; nil when the gateway did not say.
+    public var stream: Bool?
+    /// Time from the request to the first token of a streamed answer, in milliseconds.
+    public var ttftMs: Double?
+    /// Input tokens served from the provider's prompt cache: a part of `inputTokens`.
+    public var cachedInputTokens: Int64?
+    /// Output tokens spent on reasoning: a part of `outputTokens`.
+    public var reasoningTokens: Int64?
+    /// The gateway's own response cache answered; no model was called.
+    public var cacheHit: Bool?
 
     public init(
         timestamp: Double, requestID: String? = nil, agent: String, model: String,
         variant: String = "baseline", success: Bool, fallback: Bool = false,
         fallbackModel: String? = nil, error: String? = nil, latencyMs: Double,
-        costUSD: Double = 0, inputTokens: Int64? = nil, outputTokens: Int64? = nil
+        costUSD: Double = 0, inputTokens: Int64? = nil, outputTokens: Int64? = nil,
+        stream: Bool? = nil, ttftMs: Double? = nil, cachedInputTokens: Int64? = nil,
+        reasoningTokens: Int64? = nil, cacheHit: Bool? = nil
     ) {
         self.timestamp = timestamp
         self.requestID = requestID
@@ -43,5 +55,10 @@ public struct CallRecord: Sendable, Equatable {
         self.costUSD = costUSD
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
+        self.stream = stream
+        self.ttftMs = ttftMs
+        self.cachedInputTokens = cachedInputTokens
+        self.reasoningTokens = reasoningTokens
+        self.cacheHit = cacheHit
     }
 }

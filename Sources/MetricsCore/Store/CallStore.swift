@@ -67,8 +67,9 @@ public final class CallStore {
             try Self.migrate(db, logger: logger)
             insertCallStatement = try db.prepare("""
                 INSERT INTO calls (ts, request_id, agent, model, variant, success, fallback, fallback_model,
-                                   error, latency_ms, cost_usd, input_tokens, output_tokens, source_id, source_offset)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                                   error, latency_ms, cost_usd, input_tokens, output_tokens, source_id, source_offset,
+                                   stream, ttft_ms, cached_input_tokens, reasoning_tokens, cache_hit)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
                 """)
             insertRejectedStatement = try db.prepare("""
                 INSERT INTO rejected_lines (ingested_at, source_id, source_offset, reason, detail, line_length, excerpt)
@@ -350,6 +351,11 @@ public final class CallStore {
             s.bind(13, call.outputTokens)
             s.bind(14, sourceID)
             s.bind(15, offset)
+            s.bind(16, call.stream)
+            s.bind(17, call.ttftMs)
+            s.bind(18, call.cachedInputTokens)
+            s.bind(19, call.reasoningTokens)
+            s.bind(20, call.cacheHit)
             // No clear_bindings: every parameter is bound on every row.
             do throws(SQLiteError) {
                 return .success(try s.step())

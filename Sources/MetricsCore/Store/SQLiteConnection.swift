@@ -120,6 +120,14 @@ public final class SQLiteStatement {
         }
     }
 
+    public func bind(_ index: Int32, _ value: Double?) {
+        if let value { bind(index, value) } else { bindNull(index) }
+    }
+
+    public func bind(_ index: Int32, _ value: Bool?) {
+        if let value { bind(index, value) } else { bindNull(index) }
+    }
+
     public func bind(_ index: Int32, _ value: Int64?) {
         if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
     }

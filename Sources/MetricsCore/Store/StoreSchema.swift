@@ -162,5 +162,14 @@ enum StoreSchema {
             ALTER TABLE series ADD COLUMN created_at REAL NOT NULL DEFAULT 0;
             UPDATE series SET created_at = (SELECT min(applied_at) FROM schema_migrations);
             """),
+        Migration(name: "0004-streaming-and-cache-fields", sql: """
+            -- The optional signals of streamed and cached traffic; NULL where the gateway did not
+            -- log them, which is every row stored before this migration.
+            ALTER TABLE calls ADD COLUMN stream INTEGER;
+            ALTER TABLE calls ADD COLUMN ttft_ms REAL;
+            ALTER TABLE calls ADD COLUMN cached_input_tokens INTEGER;
+            ALTER TABLE calls ADD COLUMN reasoning_tokens INTEGER;
+            ALTER TABLE calls ADD COLUMN cache_hit INTEGER;
+            """),
     ]
 }
