@@ -107,6 +107,42 @@ import Testing
         #expect(last == accepted.map(\.timestamp).max())
     }
 
+    /// The streaming and cache totals are stored with the series and come back after a restart:
+    /// the totals after two runs equal one in-memory aggregation of all the lines.
+    @Test func streamingTotalsSurviveARestart() throws {
+        let dir = TemporaryDirectory()
+        let log = dir.file("calls.jsonl")
+        let db = dir.file("calls.sqlite")
+        func line(_ i: Int) -> String {
+            let streamed = i % 3 != 0
+            let ttft = streamed ? #","stream":true,"ttft_ms":\#(40 + i * 37 % 3000)"# : #","stream":false"#
+            return #"{"ts":\#(1_764_000_000 + i),"agent":"qa_agent","model":"m","success":true,"latency_ms":\#(3200 + i),"input_tokens":900,"output_tokens":\#(i % 50),"cached_input_tokens":\#(i % 7 * 100),"reasoning_tokens":\#(i % 5),"cache_hit":\#(i % 11 == 0)\#(ttft)}"#
+        }
+        let first = (0..<400).map(line), second = (400..<700).map(line)
+        appendLines(log, first)
+        do {
+            let store = try CallStore(path: db, buckets: .default, logger: logger)
+            drain(try CallIngestor(configuration: IngestConfiguration(calllogPath: log), store: store, logger: logger))
+        }
+        appendLines(log, second)
+        let store = try CallStore(path: db, buckets: .default, logger: logger)
+        let ingestor = try CallIngestor(configuration: IngestConfiguration(calllogPath: log), store: store, logger: logger)
+        drain(ingestor)
+
+        var reference = CallAggregator(buckets: .default, limits: LabelLimits())
+        var parser = CallLogParser()
+        for text in first + second { reference.add(try parser.parse(Array(text.utf8)).get()) }
+        let got = try #require(ingestor.snapshot().series.first { $0.key.agent == "qa_agent" }).totals
+        let want = try #require(reference.series.first).totals
+        #expect(got.ttftBucketCounts == want.ttftBucketCounts)
+        #expect(got.tpotBucketCounts == want.tpotBucketCounts)
+        #expect(abs(got.ttftSumSeconds - want.ttftSumSeconds) <= 1e-9 * want.ttftSumSeconds)
+        #expect(abs(got.tpotSumSeconds - want.tpotSumSeconds) <= 1e-9 * want.tpotSumSeconds)
+        #expect(got.cachedInputTokens == want.cachedInputTokens && got.reasoningTokens == want.reasoningTokens)
+        #expect(got.cacheHits == want.cacheHits && got.cacheHits == 64)
+        #expect(got.ttftCount == 466)
+    }
+
     @Test func aFailedCommitLosesNothingAndCountsNothingTwice() throws {
         let dir = TemporaryDirectory()
         let log = dir.file("calls.jsonl")

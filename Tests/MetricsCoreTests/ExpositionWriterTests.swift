@@ -11,7 +11,11 @@ import Testing
         aggregator.add(CallRecord(timestamp: 1_764_227_524, agent: "qa_agent", model: "open-mistral-7b", success: false,
                                   error: "server_error", latencyMs: 40, costUSD: 0))
         aggregator.add(CallRecord(timestamp: 1_764_227_525, agent: "qa_agent", model: "open-mistral-7b", success: true,
-                                  latencyMs: 250, costUSD: 0.00002, inputTokens: 10, outputTokens: 5))
+                                  latencyMs: 250, costUSD: 0.00002, inputTokens: 10, outputTokens: 5,
+                                  stream: true, ttftMs: 180, cachedInputTokens: 4, reasoningTokens: 2))
+        // Answered by the gateway's cache: counted as a request and a cache hit.
+        aggregator.add(CallRecord(timestamp: 1_764_227_526, agent: "qa_agent", model: "open-mistral-7b", success: true,
+                                  latencyMs: 3, stream: false, cacheHit: true))
         aggregator.reject(.invalidJSON)
         var snapshot = MetricsSnapshot()
         snapshot.series = aggregator.series
@@ -49,6 +53,27 @@ import Testing
         #expect(!text.contains("period=\"hour\""))
         snapshot.costBudgets = CostBudgets()
         #expect(!String(decoding: ExpositionWriter.write(snapshot), as: UTF8.self).contains("model_exporter_cost_budget_usd"))
+    }
+
+    /// TTFT and time per output token come only from streamed calls; the fine-tuned series
+    /// never streamed, so it has neither histogram, while its token counters exist at zero.
+    @Test func streamingHistogramsOnlyForStreamedSeries() {
+        let text = String(decoding: ExpositionWriter.write(Self.fixtureSnapshot()), as: UTF8.self)
+        let lines = text.split(separator: "\n").map(String.init)
+        let baseline = #"agent="qa_agent",model="open-mistral-7b",variant="baseline""#
+        #expect(lines.contains("model_time_to_first_token_seconds_bucket{\(baseline),le=\"0.1\"} 0"))
+        #expect(lines.contains("model_time_to_first_token_seconds_bucket{\(baseline),le=\"0.25\"} 1"))
+        #expect(lines.contains("model_time_to_first_token_seconds_sum{\(baseline)} 0.18"))
+        #expect(lines.contains("model_time_to_first_token_seconds_count{\(baseline)} 1"))
+        // (250 - 180) ms over the 4 tokens after the first.
+        #expect(lines.contains("model_time_per_output_token_seconds_sum{\(baseline)} 0.0175"))
+        #expect(lines.contains("model_time_per_output_token_seconds_bucket{\(baseline),le=\"0.01\"} 0"))
+        #expect(lines.contains("model_time_per_output_token_seconds_bucket{\(baseline),le=\"0.025\"} 1"))
+        #expect(!lines.contains { $0.hasPrefix("model_time_to_first_token_seconds") && $0.contains("finetuned") })
+        #expect(lines.contains("model_cache_hits_total{\(baseline)} 1"))
+        #expect(lines.contains(#"model_tokens_total{agent="qa_agent",model="open-mistral-7b",variant="baseline",direction="cached_input"} 4"#))
+        #expect(lines.contains(#"model_tokens_total{agent="qa_agent",model="open-mistral-7b",variant="baseline",direction="reasoning"} 2"#))
+        #expect(lines.contains { $0.hasPrefix(#"model_tokens_total{agent="qa_agent",model="ft:"#) && $0.contains(#"direction="reasoning""#) && $0.hasSuffix(" 0") })
     }
 
     @Test func matchesGoldenFile() throws {

@@ -6,6 +6,20 @@ public struct LatencyBuckets: Sendable, Equatable {
     /// interpolated between buckets on either side of them would blur the alert.
     public static let `default` = LatencyBuckets(uncheckedBounds: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 30, 60])
 
+    /// Time to first token: OpenTelemetry's advice for `gen_ai.server.time_to_first_token`
+    /// (0.001 … 10 s), with 0.75 s added so that a p95 around the usual 0.5–1 s interactive
+    /// target is not interpolated across a half-second bucket, and 2.5 s kept as the
+    /// HighTimeToFirstToken threshold.
+    public static let timeToFirstToken = LatencyBuckets(uncheckedBounds: [
+        0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+    ])
+
+    /// Time per output token after the first: OpenTelemetry's advice for
+    /// `gen_ai.server.time_per_output_token` (0.01 … 2.5 s).
+    public static let timePerOutputToken = LatencyBuckets(uncheckedBounds: [
+        0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5,
+    ])
+
     public enum ValidationError: Error, CustomStringConvertible, Equatable {
         case empty
         case notIncreasing(Double, Double)

@@ -14,6 +14,12 @@ public enum ExpositionWriter {
         let counters = snapshot.counters
         let openMetrics = format == .openMetrics
 
+        out.family("model_cache_hits", .counter, "Requests the gateway's own response cache answered; no model was called.")
+        for s in series {
+            out.sample("model_cache_hits_total", s.key, nil, s.totals.cacheHits)
+            out.created("model_cache_hits_created", s.key, nil, s.totals)
+        }
+
         out.family("model_cost_usd", .counter, unit: "usd", "Cost of requests in US dollars.")
         for s in series {
             out.sample("model_cost_usd_total", s.key, nil, s.totals.costUSD)
@@ -156,12 +162,32 @@ public enum ExpositionWriter {
             out.created("model_requests_created", s.key, ("outcome", "success"), s.totals)
         }
 
-        out.family("model_tokens", .counter, "Tokens by direction.")
+        // Streaming histograms: a series has them once it had a streamed request with a
+        // first-token time, as the gateway logs TTFT for streamed answers only.
+        let streamed = series.filter { $0.totals.ttftCount > 0 }
+        out.family("model_time_per_output_token_seconds", .histogram, unit: "seconds",
+                   "Time per output token after the first, of streamed requests with two or more output tokens: (latency - ttft) / (output_tokens - 1).")
+        for s in streamed {
+            out.histogram("model_time_per_output_token_seconds", s.key, LatencyBuckets.timePerOutputToken,
+                          s.totals.tpotBucketCounts, sum: s.totals.tpotSumSeconds, s.totals, openMetrics: openMetrics)
+        }
+
+        out.family("model_time_to_first_token_seconds", .histogram, unit: "seconds", "Time from the request to the first token, of streamed requests.")
+        for s in streamed {
+            out.histogram("model_time_to_first_token_seconds", s.key, LatencyBuckets.timeToFirstToken,
+                          s.totals.ttftBucketCounts, sum: s.totals.ttftSumSeconds, s.totals, openMetrics: openMetrics)
+        }
+
+        out.family("model_tokens", .counter, "Tokens by direction; cached_input is a part of input (served from the provider's prompt cache), reasoning a part of output.")
         for s in series {
+            out.sample("model_tokens_total", s.key, ("direction", "cached_input"), s.totals.cachedInputTokens)
+            out.created("model_tokens_created", s.key, ("direction", "cached_input"), s.totals)
             out.sample("model_tokens_total", s.key, ("direction", "input"), s.totals.inputTokens)
             out.created("model_tokens_created", s.key, ("direction", "input"), s.totals)
             out.sample("model_tokens_total", s.key, ("direction", "output"), s.totals.outputTokens)
             out.created("model_tokens_created", s.key, ("direction", "output"), s.totals)
+            out.sample("model_tokens_total", s.key, ("direction", "reasoning"), s.totals.reasoningTokens)
+            out.created("model_tokens_created", s.key, ("direction", "reasoning"), s.totals)
         }
         if openMetrics { out.raw("# EOF\n") }
         return out.bytes
@@ -239,6 +265,25 @@ public enum ExpositionWriter {
             raw(" ")
             raw(PrometheusNumber.format(value))
             if newline { raw("\n") }
+        }
+
+        /// A histogram without exemplars, from per-bucket counts.
+        mutating func histogram(_ name: String, _ key: SeriesKey, _ buckets: LatencyBuckets, _ counts: [UInt64],
+                                sum: Double, _ totals: SeriesTotals, openMetrics: Bool) {
+            var cumulative: UInt64 = 0
+            for i in 0...buckets.bounds.count {
+                cumulative &+= i < counts.count ? counts[i] : 0
+                let bound = i < buckets.bounds.count ? PrometheusNumber.format(buckets.bounds[i]) : "+Inf"
+                sample(name + "_bucket", key, ("le", bound), cumulative)
+            }
+            if openMetrics {
+                sample(name + "_count", key, nil, cumulative)
+                sample(name + "_sum", key, nil, sum)
+                created(name + "_created", key, nil, totals)
+            } else {
+                sample(name + "_sum", key, nil, sum)
+                sample(name + "_count", key, nil, cumulative)
+            }
         }
 
         /// `_created` of a model counter or histogram: OpenMetrics only.

@@ -43,6 +43,7 @@ extension CallStore {
             s.bind(7, totals.latencySumSeconds)
             s.bind(8, bucketText)
             s.bind(9, totals.lastTimestamp)
+            Self.bindStreamingTotals(totals, to: s)
             try s.step()
             id = rowID
         } else {
@@ -60,6 +61,7 @@ extension CallStore {
             s.bind(10, bucketText)
             s.bind(11, totals.lastTimestamp)
             s.bind(12, totals.createdTimestamp)
+            Self.bindStreamingTotals(totals, to: s)
             try s.step()
             id = db.lastInsertRowID
         }
@@ -80,6 +82,17 @@ extension CallStore {
             try s.step()
         }
         return id
+    }
+
+    /// Parameters 13 to 19 of both series statements.
+    private static func bindStreamingTotals(_ totals: SeriesTotals, to s: SQLiteStatement) {
+        s.bind(13, Int64(clamping: totals.cachedInputTokens))
+        s.bind(14, Int64(clamping: totals.reasoningTokens))
+        s.bind(15, Int64(clamping: totals.cacheHits))
+        s.bind(16, totals.ttftSumSeconds)
+        s.bind(17, totals.ttftBucketCounts.map(String.init).joined(separator: ","))
+        s.bind(18, totals.tpotSumSeconds)
+        s.bind(19, totals.tpotBucketCounts.map(String.init).joined(separator: ","))
     }
 
     private func saveCounters(_ counters: ExporterCounters) throws(SQLiteError) {

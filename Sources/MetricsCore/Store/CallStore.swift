@@ -84,12 +84,16 @@ public final class CallStore {
                 """)
             insertSeriesStatement = try db.prepare("""
                 INSERT INTO series (agent, model, variant, requests_success, requests_error, cost_usd, input_tokens,
-                                    output_tokens, latency_sum_seconds, latency_buckets, last_ts, created_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                                    output_tokens, latency_sum_seconds, latency_buckets, last_ts, created_at,
+                                    cached_input_tokens, reasoning_tokens, cache_hits, ttft_sum_seconds, ttft_buckets,
+                                    tpot_sum_seconds, tpot_buckets)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
                 """)
             updateSeriesStatement = try db.prepare("""
                 UPDATE series SET requests_success = ?2, requests_error = ?3, cost_usd = ?4, input_tokens = ?5,
-                    output_tokens = ?6, latency_sum_seconds = ?7, latency_buckets = ?8, last_ts = ?9
+                    output_tokens = ?6, latency_sum_seconds = ?7, latency_buckets = ?8, last_ts = ?9,
+                    cached_input_tokens = ?13, reasoning_tokens = ?14, cache_hits = ?15, ttft_sum_seconds = ?16,
+                    ttft_buckets = ?17, tpot_sum_seconds = ?18, tpot_buckets = ?19
                 WHERE id = ?1
                 """)
             upsertErrorStatement = try db.prepare("""
@@ -173,7 +177,9 @@ public final class CallStore {
             var series: [Int64: (key: SeriesKey, totals: SeriesTotals)] = [:]
             let select = try db.prepare("""
                 SELECT id, agent, model, variant, requests_success, requests_error, cost_usd, input_tokens,
-                       output_tokens, latency_sum_seconds, latency_buckets, last_ts, created_at FROM series
+                       output_tokens, latency_sum_seconds, latency_buckets, last_ts, created_at,
+                       cached_input_tokens, reasoning_tokens, cache_hits, ttft_sum_seconds, ttft_buckets,
+                       tpot_sum_seconds, tpot_buckets FROM series
                 """)
             while try select.step() {
                 var totals = SeriesTotals(bucketCount: buckets.bounds.count)
@@ -189,6 +195,15 @@ public final class CallStore {
                 }
                 totals.lastTimestamp = select.double(11)
                 totals.createdTimestamp = select.double(12)
+                totals.cachedInputTokens = UInt64(max(0, select.int64(13)))
+                totals.reasoningTokens = UInt64(max(0, select.int64(14)))
+                totals.cacheHits = UInt64(max(0, select.int64(15)))
+                totals.ttftSumSeconds = select.double(16)
+                let ttft = (select.string(17) ?? "").split(separator: ",").map { UInt64($0) ?? 0 }
+                if ttft.count == totals.ttftBucketCounts.count { totals.ttftBucketCounts = ttft }
+                totals.tpotSumSeconds = select.double(18)
+                let tpot = (select.string(19) ?? "").split(separator: ",").map { UInt64($0) ?? 0 }
+                if tpot.count == totals.tpotBucketCounts.count { totals.tpotBucketCounts = tpot }
                 let key = SeriesKey(agent: select.string(1) ?? "", model: select.string(2) ?? "", variant: select.string(3) ?? "")
                 series[select.int64(0)] = (key, totals)
             }

@@ -171,5 +171,17 @@ enum StoreSchema {
             ALTER TABLE calls ADD COLUMN reasoning_tokens INTEGER;
             ALTER TABLE calls ADD COLUMN cache_hit INTEGER;
             """),
+        Migration(name: "0005-series-streaming-totals", sql: """
+            -- Running totals of the streaming and cache signals per series. Histograms are
+            -- per-bucket counts as text, like latency_buckets, over fixed bounds (see
+            -- LatencyBuckets.timeToFirstToken and .timePerOutputToken).
+            ALTER TABLE series ADD COLUMN cached_input_tokens INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE series ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE series ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE series ADD COLUMN ttft_sum_seconds REAL NOT NULL DEFAULT 0;
+            ALTER TABLE series ADD COLUMN ttft_buckets TEXT NOT NULL DEFAULT '';
+            ALTER TABLE series ADD COLUMN tpot_sum_seconds REAL NOT NULL DEFAULT 0;
+            ALTER TABLE series ADD COLUMN tpot_buckets TEXT NOT NULL DEFAULT '';
+            """),
     ]
 }

@@ -10,7 +10,8 @@ import Glibc
 /// epoch seconds ≥ 0), `agent` and `model` (non-empty strings), `success` (a JSON boolean, not
 /// 1/0), `latency_ms` (a number ≥ 0); optional `request_id`, `variant` (default `baseline`),
 /// `fallback` (boolean), `fallback_model`, `error` (strings or null), `cost_usd` (number ≥ 0),
-/// `input_tokens` and `output_tokens` (integers ≥ 0). When a line breaks several rules, the
+/// `input_tokens` and `output_tokens` (integers ≥ 0); `stream` and `cache_hit` (booleans),
+/// `ttft_ms` (number ≥ 0), `cached_input_tokens` and `reasoning_tokens` (integers ≥ 0). When a line breaks several rules, the
 /// reason is the first of: empty line, invalid UTF-8, invalid JSON, the first bad field in
 /// the order above (a type problem before a value problem), missing fields.
 struct GroundTruth {
@@ -41,6 +42,11 @@ struct GroundTruth {
         var costUSD: Double
         var inputTokens: Int64
         var outputTokens: Int64
+        var stream = false
+        var cacheHit = false
+        var ttftMs: Double?
+        var cachedInputTokens: Int64 = 0
+        var reasoningTokens: Int64 = 0
     }
 
     struct Totals {
@@ -55,6 +61,13 @@ struct GroundTruth {
         var buckets = [Int](repeating: 0, count: GroundTruth.latencyBounds.count + 1)
         var latencySumSeconds = 0.0
         var lastTimestamp = 0.0
+        var cachedInputTokens: Int64 = 0
+        var reasoningTokens: Int64 = 0
+        var cacheHits = 0
+        var ttftBuckets = [Int](repeating: 0, count: GroundTruth.ttftBounds.count + 1)
+        var ttftSumSeconds = 0.0
+        var tpotBuckets = [Int](repeating: 0, count: GroundTruth.tpotBounds.count + 1)
+        var tpotSumSeconds = 0.0
         var count: Int { success + error }
     }
 
@@ -66,6 +79,9 @@ struct GroundTruth {
     /// The default `--metrics.latency-buckets`, restated here rather than read from the product,
     /// so that a change of the default shows up as a failing comparison.
     static let latencyBounds: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 30, 60]
+    /// The time-to-first-token and time-per-output-token buckets (README, "What it exports").
+    static let ttftBounds: [Double] = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+    static let tpotBounds: [Double] = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5]
 
     private(set) var series: [SeriesKey: Totals] = [:]
     /// Byte offsets of the accepted and rejected lines, ascending.
@@ -129,6 +145,19 @@ struct GroundTruth {
         totals.buckets[Self.latencyBounds.firstIndex { seconds <= $0 } ?? Self.latencyBounds.count] += 1
         totals.latencySumSeconds += seconds
         totals.lastTimestamp = max(totals.lastTimestamp, call.timestamp)
+        totals.cachedInputTokens += call.cachedInputTokens
+        totals.reasoningTokens += call.reasoningTokens
+        if call.cacheHit { totals.cacheHits += 1 }
+        if call.stream, let ttftMs = call.ttftMs {
+            let ttft = ttftMs / 1000
+            totals.ttftBuckets[Self.ttftBounds.firstIndex { ttft <= $0 } ?? Self.ttftBounds.count] += 1
+            totals.ttftSumSeconds += ttft
+            if call.outputTokens >= 2 {
+                let perToken = max(0, call.latencyMs - ttftMs) / 1000 / Double(call.outputTokens - 1)
+                totals.tpotBuckets[Self.tpotBounds.firstIndex { perToken <= $0 } ?? Self.tpotBounds.count] += 1
+                totals.tpotSumSeconds += perToken
+            }
+        }
         series[key] = totals
     }
 
@@ -246,11 +275,39 @@ struct GroundTruth {
             default: return .rejected(reason: "wrong_type")
             }
         }
+        // stream, ttft_ms, cached_input_tokens, reasoning_tokens, cache_hit
+        var flags: [Bool] = []
+        for key in ["stream", "cache_hit"] {
+            switch value(key) {
+            case nil, .null?: flags.append(false)
+            case .bool(let flag)?: flags.append(flag)
+            default: return .rejected(reason: "wrong_type")
+            }
+        }
+        var ttftMs: Double?
+        switch value("ttft_ms") {
+        case nil, .null?: break
+        case .number(let number)?:
+            guard number.isFinite, number >= 0 else { return .rejected(reason: "invalid_value") }
+            ttftMs = number
+        default: return .rejected(reason: "wrong_type")
+        }
+        for key in ["cached_input_tokens", "reasoning_tokens"] {
+            switch value(key) {
+            case nil, .null?: tokens.append(0)
+            case .number(let number)?:
+                guard number == number.rounded() else { return .rejected(reason: "wrong_type") }
+                guard number >= 0, number < 9.2e18 else { return .rejected(reason: "invalid_value") }
+                tokens.append(Int64(number))
+            default: return .rejected(reason: "wrong_type")
+            }
+        }
         if missing { return .rejected(reason: "missing_field") }
         return .accepted(Call(
             timestamp: timestamp, agent: names[0], model: names[1], variant: variant, success: success,
             fallback: fallback, fallbackModel: optionalStrings[0], error: optionalStrings[1],
-            latencyMs: amounts[0], costUSD: amounts[1], inputTokens: tokens[0], outputTokens: tokens[1]))
+            latencyMs: amounts[0], costUSD: amounts[1], inputTokens: tokens[0], outputTokens: tokens[1],
+            stream: flags[0], cacheHit: flags[1], ttftMs: ttftMs, cachedInputTokens: tokens[2], reasoningTokens: tokens[3]))
     }
 
     /// A JSON value as `JSONSerialization` returns it, with booleans told apart from numbers.
@@ -362,6 +419,24 @@ struct GroundTruth {
             expect("model_cost_usd_total", labels, totals.costUSD, .relative(1e-9))
             expect("model_tokens_total", labels.merging(["direction": "input"]) { $1 }, Double(totals.inputTokens))
             expect("model_tokens_total", labels.merging(["direction": "output"]) { $1 }, Double(totals.outputTokens))
+            expect("model_tokens_total", labels.merging(["direction": "cached_input"]) { $1 }, Double(totals.cachedInputTokens))
+            expect("model_tokens_total", labels.merging(["direction": "reasoning"]) { $1 }, Double(totals.reasoningTokens))
+            expect("model_cache_hits_total", labels, Double(totals.cacheHits))
+            let streamed = totals.ttftBuckets.reduce(0, +)
+            if streamed > 0 {
+                for (name, bounds, counts, sum) in [
+                    ("model_time_to_first_token_seconds", Self.ttftBounds, totals.ttftBuckets, totals.ttftSumSeconds),
+                    ("model_time_per_output_token_seconds", Self.tpotBounds, totals.tpotBuckets, totals.tpotSumSeconds),
+                ] {
+                    var running = 0
+                    for (i, bound) in (bounds.map(Self.boundLabel) + ["+Inf"]).enumerated() {
+                        running += counts[i]
+                        expect(name + "_bucket", labels.merging(["le": bound]) { $1 }, Double(running))
+                    }
+                    expect(name + "_count", labels, Double(running))
+                    expect(name + "_sum", labels, sum, .relative(1e-9))
+                }
+            }
             var cumulative = 0
             for (i, bound) in (Self.latencyBounds.map(Self.boundLabel) + ["+Inf"]).enumerated() {
                 cumulative += totals.buckets[i]
