@@ -21,6 +21,9 @@ import Testing
         var costUSD = 0.0
         var inputTokens: Int64? = 100
         var outputTokens: Int64? = 20
+        var stream: Bool?
+        var ttftMs: Double?
+        var cachedInputTokens: Int64?
     }
 
     /// A fresh database with the exporter's schema and a writable connection to plant rows.
@@ -42,8 +45,8 @@ import Testing
         func plant(_ calls: [Call], transaction: Bool = true) throws {
             let insert = try writer.prepare("""
                 INSERT INTO calls (ts, agent, model, variant, success, fallback, error, latency_ms, cost_usd,
-                                   input_tokens, output_tokens, source_id, source_offset)
-                VALUES (?1, ?2, 'm', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, 0)
+                                   input_tokens, output_tokens, source_id, source_offset, stream, ttft_ms, cached_input_tokens)
+                VALUES (?1, ?2, 'm', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, 0, ?11, ?12, ?13)
                 """)
             if transaction { try writer.execute("BEGIN") }
             for call in calls {
@@ -57,6 +60,9 @@ import Testing
                 insert.bind(8, call.costUSD)
                 insert.bind(9, call.inputTokens)
                 insert.bind(10, call.outputTokens)
+                insert.bind(11, call.stream)
+                insert.bind(12, call.ttftMs)
+                insert.bind(13, call.cachedInputTokens)
                 try insert.run()
             }
             if transaction { try writer.execute("COMMIT") }
@@ -128,6 +134,28 @@ import Testing
         #expect(arm.minutes[57].p95Seconds == 3.01)  // ceil(0.95 · 4) = 4th of 4
         let quiet = arm.minutes[58]
         #expect(quiet.requests == 0 && quiet.p95Seconds == nil && quiet.successRate == nil && quiet.errorRate == nil)
+    }
+
+    /// TTFT P95 over streamed calls only (a ttft_ms on a call not marked streamed is not
+    /// counted, as in the histogram), the prompt-cache share of input tokens, and the last 24
+    /// hours' spend for the budget tile.
+    @Test func streamingFiguresAndTheDaysSpend() throws {
+        let db = try Database()
+        // 20 streamed calls in the recent window, first tokens at 100, 200, ..., 2000 ms.
+        try db.plant(Self.spread(20, over: 300) { i, ts in
+            Call(ts: ts, costUSD: 0.5, inputTokens: 1000, stream: true, ttftMs: Double(i + 1) * 100, cachedInputTokens: 250)
+        })
+        // Not streamed, with a ttft_ms anyway, and no cached tokens: out of the TTFT figures.
+        try db.plant(Self.spread(5, over: 300) { _, ts in Call(ts: ts, costUSD: 0.5, inputTokens: 1000, ttftMs: 99_000) })
+        // Outside the hour but inside the day: only the day's spend sees it; older: nothing does.
+        try db.plant([Call(ts: Self.now - 7200, costUSD: 10), Call(ts: Self.now - 86_400, costUSD: 1000)])
+        let page = try db.source().page(now: Self.now)
+        let recent = try #require(page.arm("qa_agent", "finetuned")).recent
+        #expect(recent.ttftP95Seconds == 1.9)  // ceil(0.95 · 20) = 19th of 20
+        #expect(recent.inputTokens == 25_000 && recent.cachedInputTokens == 5000)
+        #expect(recent.cachedInputShare == 0.2)
+        #expect(page.gatewayRecent.ttftP95Seconds == 1.9)
+        #expect(page.costLastDay == 22.5)
     }
 
     @Test func recentFiguresCoverTheLastFiveMinutesExactly() throws {

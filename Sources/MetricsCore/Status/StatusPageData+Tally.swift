@@ -15,8 +15,10 @@ extension StatusPageData {
         struct Bucket {
             var minute = Minute()
             var latenciesMs: [Double] = []
+            var ttftsMs: [Double] = []
 
-            mutating func add(success: Bool, error: Bool, fallback: Bool, latencyMs: Double, costUSD: Double, tokens: Int) {
+            mutating func add(success: Bool, error: Bool, fallback: Bool, latencyMs: Double, costUSD: Double, tokens: Int,
+                              signals: Signals) {
                 minute.requests += 1
                 if success { minute.successes += 1 }
                 if error { minute.errors += 1 }
@@ -24,7 +26,18 @@ extension StatusPageData {
                 minute.costUSD += costUSD
                 minute.tokens += tokens
                 latenciesMs.append(latencyMs)
+                minute.inputTokens += signals.inputTokens
+                minute.cachedInputTokens += signals.cachedInputTokens
+                if let ttft = signals.ttftMs { ttftsMs.append(ttft) }
             }
+        }
+
+        /// What a call adds beyond the counts: the prompt-cache share and, when it was
+        /// streamed, its time to first token.
+        struct Signals {
+            var inputTokens = 0
+            var cachedInputTokens = 0
+            var ttftMs: Double?
         }
 
         /// One arm's buckets and its newest call.
@@ -68,9 +81,10 @@ extension StatusPageData {
         }
 
         mutating func add(agent: String, variant: String, ts: Double, success: Bool, error: Bool, fallback: Bool,
-                          latencyMs: Double, costUSD: Double, tokens: Int) {
+                          latencyMs: Double, costUSD: Double, tokens: Int, signals: Signals = Signals()) {
             guard let b = bucket(of: ts) else { return }
-            gateway[b].add(success: success, error: error, fallback: fallback, latencyMs: latencyMs, costUSD: costUSD, tokens: tokens)
+            gateway[b].add(success: success, error: error, fallback: fallback, latencyMs: latencyMs, costUSD: costUSD, tokens: tokens,
+                           signals: signals)
             let key = Key(agent: agent, variant: variant)
             let i: Int
             if let known = index[key] {
@@ -86,7 +100,8 @@ extension StatusPageData {
                 index[key] = i
                 arms.append(ArmTally(key: key, buckets: Array(repeating: Bucket(), count: bucketCount), lastCall: ts))
             }
-            arms[i].buckets[b].add(success: success, error: error, fallback: fallback, latencyMs: latencyMs, costUSD: costUSD, tokens: tokens)
+            arms[i].buckets[b].add(success: success, error: error, fallback: fallback, latencyMs: latencyMs, costUSD: costUSD, tokens: tokens,
+                                   signals: signals)
             if ts > arms[i].lastCall { arms[i].lastCall = ts }
         }
 
@@ -100,7 +115,10 @@ extension StatusPageData {
             // already in order, which Swift's sort merges in linear time.
             let sortedArms = arms.map { arm in
                 var arm = arm
-                for b in arm.buckets.indices { arm.buckets[b].latenciesMs.sort() }
+                for b in arm.buckets.indices {
+                    arm.buckets[b].latenciesMs.sort()
+                    arm.buckets[b].ttftsMs.sort()
+                }
                 return arm
             }
             var byAgent: [String: [Arm]] = [:]
@@ -121,7 +139,10 @@ extension StatusPageData {
                 return Agent(name: name, health: state, arms: arms)
             }
             var gateway = self.gateway
-            for b in gateway.indices { gateway[b].latenciesMs.sort() }
+            for b in gateway.indices {
+                gateway[b].latenciesMs.sort()
+                gateway[b].ttftsMs.sort()
+            }
             return StatusPageData(
                 now: now, bucketSeconds: bucketSeconds, bucketCount: bucketCount, recentBuckets: recentBuckets,
                 agents: agents, gateway: gateway.map(Self.finished), gatewayRecent: figures(gateway.suffix(recentBuckets)),
@@ -141,13 +162,18 @@ extension StatusPageData {
         private static func finished(_ bucket: Bucket) -> Minute {
             var minute = bucket.minute
             minute.p95Seconds = LatencySample.nearestRank(bucket.latenciesMs, 0.95).map { $0 / 1000 }
+            minute.ttftP95Seconds = LatencySample.nearestRank(bucket.ttftsMs, 0.95).map { $0 / 1000 }
             return minute
         }
 
         private func figures(_ buckets: ArraySlice<Bucket>) -> Figures {
             var figures = Figures(seconds: bucketSeconds * Double(buckets.count))
             var latencies: [Double] = []
+            var ttfts: [Double] = []
             for bucket in buckets {
+                figures.inputTokens += bucket.minute.inputTokens
+                figures.cachedInputTokens += bucket.minute.cachedInputTokens
+                ttfts += bucket.ttftsMs
                 figures.requests += bucket.minute.requests
                 figures.successes += bucket.minute.successes
                 figures.errors += bucket.minute.errors
@@ -158,6 +184,8 @@ extension StatusPageData {
             }
             latencies.sort()
             figures.p95Seconds = LatencySample.nearestRank(latencies, 0.95).map { $0 / 1000 }
+            ttfts.sort()
+            figures.ttftP95Seconds = LatencySample.nearestRank(ttfts, 0.95).map { $0 / 1000 }
             return figures
         }
     }

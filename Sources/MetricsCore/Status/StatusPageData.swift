@@ -20,6 +20,11 @@ public struct StatusPageData: Sendable, Equatable {
         public var costUSD = 0.0
         public var tokens = 0
         public var p95Seconds: Double?
+        /// Input tokens, and the part of them the provider's prompt cache served.
+        public var inputTokens = 0
+        public var cachedInputTokens = 0
+        /// Nearest-rank p95 of the time to first token of the bucket's streamed calls.
+        public var ttftP95Seconds: Double?
 
         public init() {}
 
@@ -38,6 +43,9 @@ public struct StatusPageData: Sendable, Equatable {
         public var costUSD = 0.0
         public var tokens = 0
         public var p95Seconds: Double?
+        public var inputTokens = 0
+        public var cachedInputTokens = 0
+        public var ttftP95Seconds: Double?
 
         public init(seconds: Double) {
             self.seconds = seconds
@@ -49,6 +57,8 @@ public struct StatusPageData: Sendable, Equatable {
         public var successRate: Double? { requests > 0 ? Double(successes) / Double(requests) : nil }
         public var errorRate: Double? { requests > 0 ? Double(errors) / Double(requests) : nil }
         public var fallbackRate: Double? { requests > 0 ? Double(fallbacks) / Double(requests) : nil }
+        /// The share of input tokens served from the provider's prompt cache.
+        public var cachedInputShare: Double? { inputTokens > 0 ? Double(cachedInputTokens) / Double(inputTokens) : nil }
     }
 
     /// One variant of one agent.
@@ -86,6 +96,9 @@ public struct StatusPageData: Sendable, Equatable {
     public var omittedCalls: Int
     /// Why agent states could not be read, when they could not; the figures are still good.
     public var healthError: String?
+    /// Spend of the whole gateway over the last 24 hours, (now − 86400, now]: what the
+    /// DailyBudgetExceeded alert compares with the daily budget.
+    public var costLastDay = 0.0
 
     public var start: Double { now - bucketSeconds * Double(bucketCount) }
     public var recentSeconds: Double { bucketSeconds * Double(recentBuckets) }

@@ -32,11 +32,20 @@ public final class StatusPageSource: Sendable {
     /// The hour's calls. `ts` is the indexed column; the range keeps the plan on `calls_ts`.
     static let sql = """
         SELECT agent, variant, ts, success, error IS NOT NULL, fallback, latency_ms, cost_usd,
-               ifnull(input_tokens, 0) + ifnull(output_tokens, 0)
+               ifnull(input_tokens, 0) + ifnull(output_tokens, 0), ifnull(input_tokens, 0),
+               ifnull(cached_input_tokens, 0), CASE WHEN stream = 1 THEN ttft_ms END
         FROM calls WHERE ts > ?1 AND ts <= ?2
         """
 
-    private let database: ReadOnlyDatabase<SQLiteStatement, StatusPageData>
+    /// The last 24 hours' spend, for the budget tile: one indexed range sum.
+    static let spendSQL = "SELECT ifnull(sum(cost_usd), 0) FROM calls WHERE ts > ?1 AND ts <= ?2"
+
+    struct Statements {
+        var calls: SQLiteStatement
+        var spend: SQLiteStatement
+    }
+
+    private let database: ReadOnlyDatabase<Statements, StatusPageData>
 
     public init(path: String, agentHealth: AgentHealthProbe? = nil, cacheSeconds: Double = 3,
                 bucketSeconds: Double = 60, bucketCount: Int = 60, recentBuckets: Int = 5, maximumArms: Int = 200,
@@ -50,7 +59,8 @@ public final class StatusPageSource: Sendable {
         self.maximumArms = maximumArms
         self.clock = clock
         self.database = ReadOnlyDatabase(path: path, cacheSeconds: cacheSeconds, queueLabel: "model-exporter.status-page") {
-            connection throws(SQLiteError) in try connection.prepare(Self.sql)
+            connection throws(SQLiteError) in
+            Statements(calls: try connection.prepare(Self.sql), spend: try connection.prepare(Self.spendSQL))
         }
     }
 
@@ -69,13 +79,14 @@ public final class StatusPageSource: Sendable {
     /// tests and the queue above.
     public func page(now: Double) throws(StatusPageError) -> StatusPageData {
         do throws(SQLiteError) {
-            return try database.value(now: now) { calls, now throws(SQLiteError) in try read(calls, now: now) }
+            return try database.value(now: now) { statements, now throws(SQLiteError) in try read(statements, now: now) }
         } catch {
             throw StatusPageError(underlying: error)
         }
     }
 
-    private func read(_ calls: SQLiteStatement, now: Double) throws(SQLiteError) -> StatusPageData {
+    private func read(_ statements: Statements, now: Double) throws(SQLiteError) -> StatusPageData {
+        let calls = statements.calls
         var tally = StatusPageData.Tally(now: now, bucketSeconds: bucketSeconds, bucketCount: bucketCount,
                                          recentBuckets: recentBuckets, maximumArms: maximumArms)
         do {
@@ -85,8 +96,18 @@ public final class StatusPageSource: Sendable {
             while try calls.step() {
                 tally.add(agent: calls.string(0) ?? "", variant: calls.string(1) ?? "", ts: calls.double(2),
                           success: calls.int64(3) != 0, error: calls.int64(4) != 0, fallback: calls.int64(5) != 0,
-                          latencyMs: calls.double(6), costUSD: calls.double(7), tokens: Int(calls.int64(8)))
+                          latencyMs: calls.double(6), costUSD: calls.double(7), tokens: Int(calls.int64(8)),
+                          signals: .init(inputTokens: Int(calls.int64(9)), cachedInputTokens: Int(calls.int64(10)),
+                                         ttftMs: calls.isNull(11) ? nil : calls.double(11)))
             }
+        }
+        var costLastDay = 0.0
+        do {
+            let spend = statements.spend
+            defer { spend.reset() }
+            spend.bind(1, now - 86400)
+            spend.bind(2, now)
+            if try spend.step() { costLastDay = spend.double(0) }
         }
         // The probe's own failure is shown on the page, not thrown: the figures are still good.
         var health: [String: AgentHealth] = [:]
@@ -101,6 +122,8 @@ public final class StatusPageSource: Sendable {
                 healthError = error.description
             }
         }
-        return tally.data(health: health, healthError: healthError, thresholds: agentHealth?.thresholds ?? AgentHealth.Thresholds())
+        var data = tally.data(health: health, healthError: healthError, thresholds: agentHealth?.thresholds ?? AgentHealth.Thresholds())
+        data.costLastDay = costLastDay
+        return data
     }
 }

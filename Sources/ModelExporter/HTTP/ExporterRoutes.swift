@@ -50,7 +50,8 @@ enum ExporterRoutes {
             // page for people; /health is the one for machines.
             let html = if let statusPage {
                 StatusPage.html(await statusPage.page(), telemetryPath: telemetryPath,
-                                exporterProblems: HealthReport(board.snapshot).problems)
+                                exporterProblems: HealthReport(board.snapshot).problems,
+                                budgets: board.snapshot.costBudgets)
             } else {
                 LandingPage.html(telemetryPath: telemetryPath)
             }

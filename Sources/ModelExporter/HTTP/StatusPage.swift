@@ -18,7 +18,8 @@ enum StatusPage {
     /// - Parameter exporterProblems: what `/health` lists as wrong with the exporter itself
     ///   (catching up, log missing, database not writable), shown above everything else.
     static func html(_ result: Result<StatusPageData, StatusPageError>, telemetryPath: String,
-                     exporterProblems: [String] = [], version: String = ExporterVersion.current) -> String {
+                     exporterProblems: [String] = [], budgets: CostBudgets = CostBudgets(),
+                     version: String = ExporterVersion.current) -> String {
         // The tab's title says whether anything is wrong, for a tab left open in the background.
         var title = "model-exporter status"
         if case .success(let data) = result {
@@ -34,7 +35,7 @@ enum StatusPage {
         case .success(let data):
             out += "<p class=\"muted\">As of \(clock(data.now)) UTC · last hour in 1-minute buckets, figures over the last \(Int(data.recentSeconds / 60)) minutes · reloads every \(refreshSeconds) s · version \(escape(version))</p></div>"
             out += nav(telemetryPath: telemetryPath) + "</header>" + problems
-            out += body(data)
+            out += body(data, budgets: budgets)
         case .failure(let error):
             out += "<p class=\"muted\">version \(escape(version))</p></div>" + nav(telemetryPath: telemetryPath) + "</header>" + problems
             out += "<p class=\"banner\">\(escape(error.description))</p>"
@@ -52,12 +53,12 @@ enum StatusPage {
         """
     }
 
-    private static func body(_ data: StatusPageData) -> String {
+    private static func body(_ data: StatusPageData, budgets: CostBudgets) -> String {
         var out = ""
         if let error = data.healthError {
             out += "<p class=\"banner\">Agent states unavailable: \(escape(error))</p>"
         }
-        out += summary(data)
+        out += summary(data, budgets: budgets)
         if data.omittedArms > 0 {
             out += "<p class=\"banner\">\(data.omittedArms) more agent/variant pairs (\(data.omittedCalls) calls in the hour) are not shown: the page shows at most the first \(data.arms.count). They are in the gateway totals. Are agent or variant names made of ids?</p>"
         }
@@ -70,7 +71,7 @@ enum StatusPage {
         return out
     }
 
-    private static func summary(_ data: StatusPageData) -> String {
+    private static func summary(_ data: StatusPageData, budgets: CostBudgets) -> String {
         let recent = data.gatewayRecent
         var counts: [AgentHealth.State: Int] = [:]
         for agent in data.agents { counts[agent.health.state, default: 0] += 1 }
@@ -82,6 +83,17 @@ enum StatusPage {
         out += tile("P95 latency", seconds(recent.p95Seconds), "all agents", bad: (recent.p95Seconds ?? 0) > 5)
         out += tile("Cost / hour", dollars(recent.costPerHour), "alerts at $5/h and $20/h (15-min rate)",
                     bad: recent.costPerHour > 5)
+        if let daily = budgets.daily {
+            // The DailyBudgetExceeded alert's comparison: the last 24 hours against the budget.
+            let share = daily > 0 ? data.costLastDay / daily : nil
+            out += tile("Spend, last 24 h", dollars(data.costLastDay), "\(percent(share)) of the \(dollars(daily)) daily budget",
+                        bad: (share ?? 0) >= 1)
+        } else {
+            out += tile("Spend, last 24 h", dollars(data.costLastDay), "no daily budget set (--cost.budget-daily)")
+        }
+        out += tile("TTFT P95", seconds(recent.ttftP95Seconds), "streamed requests; alerts above 2.5 s",
+                    bad: (recent.ttftP95Seconds ?? 0) > 2.5)
+        out += tile("Cached input", percent(recent.cachedInputShare), "of input tokens, from the provider's prompt cache")
         let states = [AgentHealth.State.ok, .slow, .error, .idle].map { state in
             "<span class=\"badge \(state.rawValue.lowercased())\">\(counts[state] ?? 0) \(state.rawValue)</span>"
         }
@@ -118,9 +130,9 @@ enum StatusPage {
         }
         let minutes = Int(data.recentSeconds / 60)
         out += """
-            <table><thead><tr><th></th><th colspan="7" class="group">last \(minutes) min</th><th colspan="3" class="group">last hour</th></tr>\
+            <table><thead><tr><th></th><th colspan="9" class="group">last \(minutes) min</th><th colspan="3" class="group">last hour</th></tr>\
             <tr><th>variant</th><th>req/min</th><th>success</th><th>1st-attempt errors</th><th>fallbacks</th><th>P95</th>\
-            <th>cost/h</th><th>tokens/min</th><th>requests</th><th>cost</th><th>last call</th></tr></thead><tbody>
+            <th>TTFT P95</th><th>cached input</th><th>cost/h</th><th>tokens/min</th><th>requests</th><th>cost</th><th>last call</th></tr></thead><tbody>
             """
         for (n, arm) in agent.arms.enumerated() {
             let r = arm.recent
@@ -130,6 +142,8 @@ enum StatusPage {
             out += cell(percent(r.errorRate), bad: (r.errorRate ?? 0) > 0.05)
             out += cell(percent(r.fallbackRate), bad: (r.fallbackRate ?? 0) > 0.10)
             out += cell(seconds(r.p95Seconds), bad: (r.p95Seconds ?? 0) > 5)
+            out += cell(seconds(r.ttftP95Seconds), bad: (r.ttftP95Seconds ?? 0) > 2.5)
+            out += "<td>\(percent(r.cachedInputShare))</td>"
             out += "<td>\(dollars(r.costPerHour))</td><td>\(number(r.tokensPerMinute))</td>"
             out += "<td>\(arm.hour.requests)</td><td>\(dollars(arm.hour.costUSD))</td><td>\(ago(data.now - arm.lastCall))</td></tr>"
         }
@@ -143,6 +157,7 @@ enum StatusPage {
         out += chart("Fallbacks", series: series(\.fallbackRate), thresholds: [(0.10, "10%")], floor: 0.15, format: percent)
         out += chart("P95 latency", series: series(\.p95Seconds), thresholds: [(5, "5 s"), (10, "10 s")], format: seconds)
         out += chart("Cost / hour", series: series { $0.costUSD * 3600 / w }, format: dollars)
+        out += chart("TTFT P95 (streamed)", series: series(\.ttftP95Seconds), thresholds: [(2.5, "2.5 s")], format: seconds)
         out += "</div></section>"
         return out
     }
