@@ -85,7 +85,8 @@ import Testing
     }
 
     @Test func betterFinetunedProceeds() throws {
-        let fixture = try Fixture(profile: Self.profile(finetuned: .init(errorRate: 0.005, medianLatencyMs: 500, costPer1kTokens: 0.0003)),
+        // As dear as the baseline: a dearer arm would hold on cost (see the cost tests).
+        let fixture = try Fixture(profile: Self.profile(finetuned: .init(errorRate: 0.005, medianLatencyMs: 500, costPer1kTokens: 0.0002)),
                                   lines: 4000)
         let qa = try #require(try fixture.report().agents.first)
         #expect(qa.recommendation == .proceed, "\(qa.reason)")
@@ -271,5 +272,119 @@ import Testing
         let text = report.markdown()
         #expect(text.contains("## a\\|b &lt;img>: hold"))
         #expect(text.contains("m\\|x&lt;script>"))
+    }
+
+    // MARK: Cost per request
+
+    /// Two arms alike in everything but cost: 1,000 requests, all successful, no errors.
+    static func costComparison(baselineCost: Double, finetunedCost: Double,
+                               maximumCostIncrease: Double = ABReport.defaultMaximumCostIncrease) -> AgentComparison {
+        func arm(cost: Double) -> ArmSummary {
+            var summary = ArmSummary()
+            summary.requests = 1000
+            summary.successes = 1000
+            summary.costUSD = cost
+            return summary
+        }
+        return AgentComparison(agent: "qa_agent", baseline: arm(cost: baselineCost), finetuned: arm(cost: finetunedCost),
+                               minimumSamples: 200, maximumCostIncrease: maximumCostIncrease)
+    }
+
+    @Test func aFinetunedArmThirtyPercentDearerHoldsOnCost() {
+        let comparison = Self.costComparison(baselineCost: 1.0, finetunedCost: 1.3)
+        #expect(comparison.enoughData)
+        #expect(abs((comparison.costIncrease ?? 0) - 0.3) < 1e-9)
+        #expect(comparison.recommendation == .hold, "\(comparison.reason)")
+        // Both costs per request and the allowed share.
+        #expect(comparison.reason.contains("$0.001300"), "\(comparison.reason)")
+        #expect(comparison.reason.contains("$0.001000"), "\(comparison.reason)")
+        #expect(comparison.reason.contains("+30.0%"), "\(comparison.reason)")
+        #expect(comparison.reason.contains("20%"), "\(comparison.reason)")
+        let report = ABReport(since: 0, until: 1, minimumSamples: 200, agentFilter: nil, agents: [comparison])
+        #expect(report.exitCode == 3)
+    }
+
+    @Test func aFinetunedArmTenPercentDearerStillProceeds() {
+        let comparison = Self.costComparison(baselineCost: 1.0, finetunedCost: 1.1)
+        #expect(comparison.recommendation == .proceed, "\(comparison.reason)")
+        #expect(!comparison.reason.contains("cost"), "\(comparison.reason)")
+    }
+
+    @Test func theCostShareIsConfigurable() {
+        #expect(Self.costComparison(baselineCost: 1.0, finetunedCost: 1.3, maximumCostIncrease: 0.5).recommendation == .proceed)
+        #expect(Self.costComparison(baselineCost: 1.0, finetunedCost: 1.1, maximumCostIncrease: 0.05).recommendation == .hold)
+        // A free baseline and a paid fine-tuned arm is infinitely dearer.
+        #expect(Self.costComparison(baselineCost: 0, finetunedCost: 0.1).recommendation == .hold)
+        #expect(Self.costComparison(baselineCost: 0, finetunedCost: 0).recommendation == .proceed)
+    }
+
+    @Test func aCostHoldNeverHidesARollBack() throws {
+        let fixture = try Fixture(profile: Self.profile(finetuned: .init(errorRate: 0.15, medianLatencyMs: 700, costPer1kTokens: 0.0003)),
+                                  lines: 4000)
+        let qa = try #require(try fixture.report().agents.first)
+        #expect(try #require(qa.costIncrease) > 0.3)
+        #expect(qa.recommendation == .rollBack, "\(qa.reason)")
+    }
+
+    @Test func dearerGeneratedTrafficHoldsAndShowsCostPerRequest() throws {
+        let fixture = try Fixture(profile: Self.profile(finetuned: .init(errorRate: 0.02, medianLatencyMs: 700, costPer1kTokens: 0.00026)),
+                                  lines: 3000)
+        let report = try fixture.report()
+        let qa = try #require(report.agents.first)
+        #expect(qa.recommendation == .hold, "\(qa.reason)")
+        #expect(qa.reason.hasPrefix("fine-tuned costs $"), "\(qa.reason)")
+        let text = report.markdown()
+        #expect(text.contains("| cost per request "))
+        #expect(text.contains("at most 20% dearer per request"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json())) as? [String: Any])
+        #expect(object["max_cost_increase"] as? Double == 0.2)
+        let agent = try #require((object["agents"] as? [[String: Any]])?.first)
+        let baseline = try #require(agent["baseline"] as? [String: Any])
+        let finetuned = try #require(agent["finetuned"] as? [String: Any])
+        let b = try #require(baseline["cost_per_request_usd"] as? Double)
+        let f = try #require(finetuned["cost_per_request_usd"] as? Double)
+        #expect(f > b * 1.2)
+        #expect(try #require(agent["cost_increase"] as? Double) > 0.2)
+        #expect(agent["rollout"] == nil)
+    }
+
+    // MARK: Rollout stages
+
+    @Test func aProceedNamesTheNextStageInMarkdownAndJSON() throws {
+        let comparison = Self.costComparison(baselineCost: 1.0, finetunedCost: 1.0)
+        let report = ABReport(since: 0, until: 1, minimumSamples: 200, agentFilter: nil, agents: [comparison], rolloutStage: .quarter)
+        let text = report.markdown()
+        #expect(text.contains("Rollout: at 25%, next stage 50% of traffic to the fine-tuned model."), "\(text)")
+        #expect(text.contains("next stage: 50%"), "\(text)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json())) as? [String: Any])
+        #expect(object["rollout_current_percent"] as? Int == 25)
+        let rollout = try #require((object["agents"] as? [[String: Any]])?.first?["rollout"] as? [String: Any])
+        #expect(rollout["current_percent"] as? Int == 25)
+        #expect(rollout["next_percent"] as? Int == 50)
+        #expect(rollout["fully_rolled_out"] as? Bool == false)
+
+        let full = ABReport(since: 0, until: 1, minimumSamples: 200, agentFilter: nil, agents: [comparison], rolloutStage: .full)
+        #expect(full.markdown().contains("fully rolled out"))
+        let fullObject = try #require(try JSONSerialization.jsonObject(with: Data(full.json())) as? [String: Any])
+        let fullRollout = try #require((fullObject["agents"] as? [[String: Any]])?.first?["rollout"] as? [String: Any])
+        #expect(fullRollout["next_percent"] is NSNull)
+        #expect(fullRollout["fully_rolled_out"] as? Bool == true)
+    }
+
+    @Test func noStageWithoutTheFlagOrWithoutAProceed() throws {
+        let proceed = Self.costComparison(baselineCost: 1.0, finetunedCost: 1.0)
+        let unstaged = ABReport(since: 0, until: 1, minimumSamples: 200, agentFilter: nil, agents: [proceed])
+        #expect(!unstaged.markdown().contains("Rollout"))
+        #expect(!unstaged.markdown().contains("stage"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(unstaged.json())) as? [String: Any])
+        #expect(object["rollout_current_percent"] == nil)
+        #expect((object["agents"] as? [[String: Any]])?.first?["rollout"] == nil)
+
+        let hold = Self.costComparison(baselineCost: 1.0, finetunedCost: 1.3)
+        let staged = ABReport(since: 0, until: 1, minimumSamples: 200, agentFilter: nil, agents: [hold], rolloutStage: .tenPercent)
+        #expect(staged.rolloutStage(for: hold) == nil)
+        #expect(!staged.markdown().contains("next stage"))
+        let heldObject = try #require(try JSONSerialization.jsonObject(with: Data(staged.json())) as? [String: Any])
+        #expect((heldObject["agents"] as? [[String: Any]])?.first?["rollout"] == nil)
     }
 }

@@ -11,13 +11,14 @@ struct ReportCommandTests {
     static let start = 1_764_000_000.0  // 2025-11-24T16:00:00Z
 
     /// A database of `lines` generated calls of one agent, ingested by the real pipeline.
-    static func database(finetunedErrorRate: Double, lines: Int, in dir: ScratchDirectory) throws -> String {
+    static func database(finetunedErrorRate: Double, lines: Int, finetunedCostPer1kTokens: Double = 0.0002,
+                         in dir: ScratchDirectory) throws -> String {
         let log = dir.file("calls.jsonl")
         let path = dir.file("calls.sqlite")
         let profile = CallLogGenerator.Profile(
             agents: ["qa_agent"],
             baseline: .init(errorRate: 0.02, medianLatencyMs: 700, costPer1kTokens: 0.0002),
-            finetuned: .init(errorRate: finetunedErrorRate, medianLatencyMs: 700, costPer1kTokens: 0.0003),
+            finetuned: .init(errorRate: finetunedErrorRate, medianLatencyMs: 700, costPer1kTokens: finetunedCostPer1kTokens),
             finetunedShare: 0.5, fallbackRescue: 0.9)
         var generator = CallLogGenerator(seed: 5, startTimestamp: start, profile: profile)
         let text = (0..<lines).map { _ in generator.nextLine() + "\n" }.joined()
@@ -84,6 +85,14 @@ struct ReportCommandTests {
         (["--format", "yaml"], "--format"),
         (["--min-samples", "0"], "--min-samples"),
         (["--min-samples", "many"], "--min-samples"),
+        (["--max-cost-increase", "-0.1"], "--max-cost-increase"),
+        (["--max-cost-increase=-1"], "--max-cost-increase"),
+        (["--max-cost-increase", "nan"], "--max-cost-increase"),
+        (["--max-cost-increase", "inf"], "--max-cost-increase"),
+        (["--max-cost-increase", "a lot"], "--max-cost-increase"),
+        (["--rollout.current-percent", "30"], "--rollout.current-percent"),
+        (["--rollout.current-percent", "0"], "--rollout.current-percent"),
+        (["--rollout.current-percent", "10%"], "--rollout.current-percent"),
     ])
     func badFlagValuesExitOne(arguments: [String], mention: String) async throws {
         let dir = try ScratchDirectory()
@@ -93,6 +102,38 @@ struct ReportCommandTests {
         #expect(run.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count == 1, "\(run.stderr)")
         #expect(run.stderr.contains(mention), "\(run.stderr)")
         #expect(run.stdout.isEmpty)
+    }
+
+    @Test func aDearerFinetunedHoldsUnlessTheCostShareAllowsIt() async throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        // 50% dearer per token, equal otherwise.
+        let db = try Self.database(finetunedErrorRate: 0.02, lines: 3000, finetunedCostPer1kTokens: 0.0003, in: dir)
+        let hold = try await ExporterProcess.run(["report", "--storage.path", db] + Self.window, in: dir.path)
+        let text = String(decoding: hold.stdout, as: UTF8.self)
+        #expect(hold.exit.status == 3, "\(hold.exit): \(hold.stderr)\n\(text)")
+        #expect(text.contains("fine-tuned costs $"), "\(text)")
+        let allowed = try await ExporterProcess.run(["report", "--storage.path", db, "--max-cost-increase", "0.8"] + Self.window,
+                                                    in: dir.path)
+        #expect(allowed.exit == .success, "\(allowed.stderr)\n\(String(decoding: allowed.stdout, as: UTF8.self))")
+    }
+
+    @Test func aProceedNamesTheNextRolloutStage() async throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        let db = try Self.database(finetunedErrorRate: 0.02, lines: 3000, in: dir)
+        let run = try await ExporterProcess.run(["report", "--storage.path", db, "--rollout.current-percent", "50"] + Self.window,
+                                                in: dir.path)
+        let text = String(decoding: run.stdout, as: UTF8.self)
+        #expect(run.exit == .success, "\(run.stderr)\n\(text)")
+        #expect(text.contains("next stage 100%"), "\(text)")
+        let json = try await ExporterProcess.run(["report", "--storage.path", db, "--format", "json", "--rollout.current-percent", "100"]
+                                                 + Self.window, in: dir.path)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
+        let rollout = try #require((object["agents"] as? [[String: Any]])?.first?["rollout"] as? [String: Any])
+        #expect(rollout["fully_rolled_out"] as? Bool == true)
+        let plain = try await ExporterProcess.run(["report", "--storage.path", db] + Self.window, in: dir.path)
+        #expect(!String(decoding: plain.stdout, as: UTF8.self).contains("stage"))
     }
 
     @Test func aMissingDatabaseExitsTwo() async throws {

@@ -19,7 +19,9 @@ extension ABReport {
     ///     when its start is in the window.
     ///   - agent: only this agent (reported, as "not enough data", even without calls).
     public static func load(from db: SQLiteConnection, since: Double, until: Double, agent: String?,
-                            minimumSamples: Int = defaultMinimumSamples) throws(SQLiteError) -> ABReport {
+                            minimumSamples: Int = defaultMinimumSamples,
+                            maximumCostIncrease: Double = defaultMaximumCostIncrease,
+                            rolloutStage: RolloutStage? = nil) throws(SQLiteError) -> ABReport {
         try db.execute("BEGIN")
         do throws(SQLiteError) {
             var arms = try WindowReader(db).read(since: since, until: until, agent: agent)
@@ -31,10 +33,11 @@ extension ABReport {
                 pair.baseline.models.sort()
                 pair.finetuned.models.sort()
                 comparisons.append(AgentComparison(agent: name, baseline: pair.baseline, finetuned: pair.finetuned,
-                                                   minimumSamples: minimumSamples))
+                                                   minimumSamples: minimumSamples, maximumCostIncrease: maximumCostIncrease))
             }
             try db.execute("COMMIT")
-            return ABReport(since: since, until: until, minimumSamples: minimumSamples, agentFilter: agent, agents: comparisons)
+            return ABReport(since: since, until: until, minimumSamples: minimumSamples, agentFilter: agent, agents: comparisons,
+                            maximumCostIncrease: maximumCostIncrease, rolloutStage: rolloutStage)
         } catch {
             try? db.execute("ROLLBACK")
             throw error

@@ -139,20 +139,46 @@ private struct JSONReport: Encodable {
         }
     }
 
+    /// Only for a proceed with `--rollout.current-percent`; the key is absent otherwise.
+    struct Rollout: Encodable {
+        var currentPercent: Int
+        /// nil (null) at 100%.
+        var nextPercent: Int?
+        var fullyRolledOut: Bool
+        var nextStep: String
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(currentPercent, forKey: .currentPercent)
+            try container.encode(nextPercent, forKey: .nextPercent)
+            try container.encode(fullyRolledOut, forKey: .fullyRolledOut)
+            try container.encode(nextStep, forKey: .nextStep)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case currentPercent, nextPercent, fullyRolledOut, nextStep
+        }
+    }
+
     struct Agent: Encodable {
         var agent: String
         var recommendation: String
         var reason: String
         var enoughData: Bool
         var latencyEstimated: Bool
+        var costIncrease: Double?
+        var rollout: Rollout?
         var baseline: Arm
         var finetuned: Arm
         var tests: Tests
 
-        init(_ comparison: AgentComparison) {
+        init(_ comparison: AgentComparison, stage: RolloutStage?) {
             agent = comparison.agent
             recommendation = comparison.recommendation.rawValue
             reason = comparison.reason
+            costIncrease = finite(comparison.costIncrease)
+            rollout = stage.map { Rollout(currentPercent: $0.percent, nextPercent: $0.next?.percent, fullyRolledOut: $0.next == nil,
+                                          nextStep: $0.nextStepWords) }
             enoughData = comparison.enoughData
             latencyEstimated = comparison.latencyEstimated
             baseline = Arm(comparison.baseline)
@@ -168,6 +194,8 @@ private struct JSONReport: Encodable {
     var minimumSamples: Int
     var significanceLevel: Double
     var latencyTolerance: Double
+    var maxCostIncrease: Double
+    var rolloutCurrentPercent: Int?
     var recommendation: String
     var exitCode: Int32
     var reason: String?
@@ -179,10 +207,12 @@ private struct JSONReport: Encodable {
         minimumSamples = report.minimumSamples
         significanceLevel = ABReport.significanceLevel
         latencyTolerance = ABReport.latencyTolerance
+        maxCostIncrease = report.maximumCostIncrease
+        rolloutCurrentPercent = report.rolloutStage?.percent
         recommendation = report.recommendation.rawValue
         exitCode = report.exitCode
         reason = report.emptyReason
-        agents = report.agents.map(Agent.init)
+        agents = report.agents.map { Agent($0, stage: report.rolloutStage(for: $0)) }
     }
 }
 

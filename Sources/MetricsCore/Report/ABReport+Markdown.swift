@@ -7,27 +7,36 @@ extension ABReport {
         var out = "# A/B report: fine-tuned vs baseline\n\n"
         out += "Window \(RFC3339Timestamp.format(since)) to \(RFC3339Timestamp.format(until)). "
         out += "At least \(ReportNumber.count(minimumSamples)) requests per arm; two-sided tests at α = 0.05; "
-        out += "intervals are 95% Wilson.\n\n"
+        out += "intervals are 95% Wilson; fine-tuned at most \(ReportNumber.share(maximumCostIncrease)) dearer per request "
+        out += "than baseline to proceed."
+        if let rolloutStage { out += " Rollout at \(rolloutStage.percent)%." }
+        out += "\n\n"
         out += "**Recommendation: \(recommendation.words)** (exit \(exitCode))"
         if let emptyReason { out += ": \(emptyReason)" }
         out += "\n\n"
         if !agents.isEmpty {
-            var summary = MarkdownTable(header: ["agent", "recommendation", "reason"], alignRight: [])
+            let staged = rolloutStage != nil
+            var summary = MarkdownTable(header: ["agent", "recommendation"] + (staged ? ["rollout"] : []) + ["reason"], alignRight: [])
             for agent in agents {
-                summary.rows.append([agent.agent.markdownEscaped, agent.recommendation.words, agent.reason])
+                let stage = staged ? [rolloutStage(for: agent)?.nextStepWords ?? "–"] : []
+                summary.rows.append([agent.agent.markdownEscaped, agent.recommendation.words] + stage + [agent.reason])
             }
             out += summary.render() + "\n"
         }
         for agent in agents {
-            out += agent.markdownSection() + "\n"
+            out += agent.markdownSection(stage: rolloutStage(for: agent)) + "\n"
         }
         return out
     }
 }
 
 extension AgentComparison {
-    func markdownSection() -> String {
+    func markdownSection(stage: RolloutStage? = nil) -> String {
         var out = "## \(agent.markdownEscaped): \(recommendation.words)\n\n\(reason.prefix(1).uppercased() + reason.dropFirst()).\n\n"
+        if let stage {
+            out += stage.next.map { "Rollout: at \(stage.percent)%, next stage \($0.percent)% of traffic to the fine-tuned model.\n\n" }
+                ?? "Rollout: at 100%, fully rolled out.\n\n"
+        }
         var table = MarkdownTable(header: ["", "baseline", "fine-tuned", "difference", "p"], alignRight: [3, 4])
         func row(_ name: String, _ b: String, _ f: String, _ difference: String = "", _ p: String = "") {
             table.rows.append([name, b, f, difference, p])

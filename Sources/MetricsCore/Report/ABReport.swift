@@ -18,10 +18,13 @@
 ///      p < 0.05 with fine-tuned calls tending to be slower (U > n₁n₂/2), **and** fine-tuned
 ///      p95 more than 20% above the baseline's p95 (a significant but small slowdown is not
 ///      reason enough).
-/// 3. **proceed** otherwise: enough data and not significantly worse on any of the three.
+/// 3. **hold** when the fine-tuned cost per request is more than `maximumCostIncrease`
+///    (default 20%, `--max-cost-increase`) above the baseline's: not worse, but too dear to
+///    proceed. The reason names both costs per request and the share.
+/// 4. **proceed** otherwise: enough data, not significantly worse on any of the three, and not
+///    too dear. With a `rolloutStage`, a proceed names the next stage (10 → 25 → 50 → 100%).
 ///
-/// Fallback rate and cost are reported (the fallback rate with its own z-test) but do not
-/// decide. The report's recommendation is the worst of its agents' (roll back > hold >
+/// The fallback rate is reported with its own z-test but does not decide. The report's recommendation is the worst of its agents' (roll back > hold >
 /// proceed), and so is the exit code: 0 proceed, 3 hold, 4 roll back. A report with no agent
 /// in it (no calls in the window) holds.
 ///
@@ -37,6 +40,8 @@ public struct ABReport: Sendable {
     /// Rates count as worse only when the difference is at least one percentage point.
     public static let minimumRateDifference = 0.01
     public static let defaultMinimumSamples = 200
+    /// A fine-tuned arm more than 20% dearer per request than the baseline does not proceed.
+    public static let defaultMaximumCostIncrease = 0.20
 
     /// Epoch seconds, [since, until).
     public var since: Double
@@ -46,13 +51,27 @@ public struct ABReport: Sendable {
     public var agentFilter: String?
     /// Agents with calls in the window (or the one asked for), by name.
     public var agents: [AgentComparison]
+    /// The share above the baseline's cost per request beyond which the fine-tuned arm holds.
+    public var maximumCostIncrease: Double
+    /// The rollout stage the fine-tuned models are at (`--rollout.current-percent`); nil: the
+    /// report says nothing of stages.
+    public var rolloutStage: RolloutStage?
 
-    public init(since: Double, until: Double, minimumSamples: Int, agentFilter: String?, agents: [AgentComparison]) {
+    public init(since: Double, until: Double, minimumSamples: Int, agentFilter: String?, agents: [AgentComparison],
+                maximumCostIncrease: Double = ABReport.defaultMaximumCostIncrease, rolloutStage: RolloutStage? = nil) {
         self.since = since
         self.until = until
         self.minimumSamples = minimumSamples
         self.agentFilter = agentFilter
         self.agents = agents
+        self.maximumCostIncrease = maximumCostIncrease
+        self.rolloutStage = rolloutStage
+    }
+
+    /// For an agent whose verdict is proceed, the current stage (the next is its `next`, nil
+    /// when fully rolled out); nil without `rolloutStage` or for hold and roll back.
+    public func rolloutStage(for agent: AgentComparison) -> RolloutStage? {
+        agent.recommendation == .proceed ? rolloutStage : nil
     }
 
     /// The worst recommendation of the report; hold when it has no agent.

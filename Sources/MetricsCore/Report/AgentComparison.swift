@@ -46,8 +46,16 @@ public struct AgentComparison: Sendable {
     public var recommendation: Recommendation
     /// Why, in one line.
     public var reason: String
+    /// Fine-tuned cost per request over the baseline's, minus 1 (0.3: 30% dearer); nil when
+    /// either arm has no cost per request, infinity when only the baseline's is zero.
+    public var costIncrease: Double?
+    /// The share above the baseline's cost per request the fine-tuned arm may cost and still proceed.
+    public var maximumCostIncrease: Double
 
-    init(agent: String, baseline: ArmSummary, finetuned: ArmSummary, minimumSamples: Int) {
+    init(agent: String, baseline: ArmSummary, finetuned: ArmSummary, minimumSamples: Int,
+         maximumCostIncrease: Double = ABReport.defaultMaximumCostIncrease) {
+        self.maximumCostIncrease = maximumCostIncrease
+        costIncrease = Self.costIncrease(baseline: baseline.costPerRequest, finetuned: finetuned.costPerRequest)
         self.agent = agent
         var baseline = baseline
         var finetuned = finetuned
@@ -103,11 +111,25 @@ public struct AgentComparison: Sendable {
         if !worse.isEmpty {
             recommendation = .rollBack
             reason = "fine-tuned significantly worse: " + worse.joined(separator: "; ")
+        } else if let increase = costIncrease, increase > maximumCostIncrease {
+            // Not worse, but too dear: at most hold, never proceed.
+            recommendation = .hold
+            reason = "fine-tuned costs \(ReportNumber.dollars(finetuned.costPerRequest)) per request against "
+                + "\(ReportNumber.dollars(baseline.costPerRequest)) for the baseline (\(ReportNumber.change(increase.isFinite ? 1 + increase : nil))), "
+                + "more than the allowed \(ReportNumber.share(maximumCostIncrease)) above baseline"
+                + (better.isEmpty ? "" : "; significantly better: " + better.joined(separator: "; "))
         } else {
             recommendation = .proceed
             reason = "not significantly worse on success rate, first-attempt error rate or latency"
                 + (better.isEmpty ? "" : "; significantly better: " + better.joined(separator: "; "))
         }
+    }
+
+    /// Fine-tuned over baseline cost per request, minus 1.
+    static func costIncrease(baseline: Double?, finetuned: Double?) -> Double? {
+        guard let baseline, let finetuned, baseline.isFinite, finetuned.isFinite else { return nil }
+        if baseline > 0 { return finetuned / baseline - 1 }
+        return finetuned > 0 ? .infinity : 0
     }
 
     private static func rateTest(_ baseline: Proportion, _ finetuned: Proportion, higherIsWorse: Bool) -> RateTest? {

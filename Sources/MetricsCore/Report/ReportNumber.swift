@@ -16,6 +16,12 @@ enum ReportNumber {
         return percent(value) + String(format: " (%.1f–%.1f)", interval.lowerBound * 100, interval.upperBound * 100)
     }
 
+    /// A share without decimals when it has none: 0.2 → "20%", 0.125 → "12.5%".
+    static func share(_ value: Double) -> String {
+        let percent = value * 100
+        return percent == percent.rounded() ? String(format: "%.0f%%", percent) : String(format: "%.1f%%", percent)
+    }
+
     /// A difference of rates in percentage points: "+13.1 pp".
     static func points(_ difference: Double) -> String {
         // No "-0.0 pp" for a difference that rounds to nothing.

@@ -18,7 +18,9 @@ struct ReportCommand: ParsableCommand {
             Roll back when the fine-tuned arm is significantly worse (two-sided p < 0.05) on success \
             rate or first-attempt error rate (pooled two-proportion z-test), or on latency (Mann-Whitney U) \
             with its p95 more than 20% above the baseline's. Hold when either arm has fewer than \
-            --min-samples requests. Proceed otherwise. docs/report.md has the details.
+            --min-samples requests, or when the fine-tuned cost per request is more than --max-cost-increase \
+            (default 0.2, i.e. 20%) above the baseline's. Proceed otherwise. With --rollout.current-percent \
+            (10, 25, 50 or 100), a proceed names the next stage of 10 → 25 → 50 → 100. docs/report.md has the details.
 
             Exit status: 0 proceed, 3 hold, 4 roll back (the worst over the agents); 1 a bad flag value, \
             2 the database could not be read, 64 an unknown flag.
@@ -54,6 +56,16 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("min-samples"), help: "Requests each arm needs before anything is tested.")
     var minSamples = "\(ABReport.defaultMinimumSamples)"
 
+    // Unconditional, so that `--max-cost-increase -0.1` reaches the check below (one clear
+    // error, exit 1) instead of reading as an unknown flag.
+    @Option(name: .customLong("max-cost-increase"), parsing: .unconditional,
+            help: "Share above the baseline's cost per request beyond which the fine-tuned arm holds (0.2: 20%).")
+    var maxCostIncrease = "\(ABReport.defaultMaximumCostIncrease)"
+
+    @Option(name: .customLong("rollout.current-percent"),
+            help: "The fine-tuned model's current share of traffic, 10, 25, 50 or 100: a proceed names the next stage.")
+    var rolloutCurrentPercent: String?
+
     enum Format: String, CaseIterable {
         case markdown, json
     }
@@ -64,6 +76,8 @@ struct ReportCommand: ParsableCommand {
         var until: Double
         var format: Format
         var minimumSamples: Int
+        var maximumCostIncrease: Double
+        var rolloutStage: RolloutStage?
     }
 
     func validate() throws {
@@ -95,7 +109,8 @@ struct ReportCommand: ParsableCommand {
     func request(now: Double) throws -> Request {
         func usage(_ message: String) -> ExitCode {
             Self.write(to: .standardError, "Error: \(message)\nUsage: model-exporter report [--since 24h] [--until T] [--agent A] "
-                + "[--format markdown|json] [--storage.path FILE] [--min-samples N]\n")
+                + "[--format markdown|json] [--storage.path FILE] [--min-samples N] [--max-cost-increase 0.2] "
+                + "[--rollout.current-percent 10|25|50|100]\n")
             return ExitCode(Exit.usage)
         }
         let window: TimeWindow
@@ -110,8 +125,19 @@ struct ReportCommand: ParsableCommand {
         guard let minimum = Int(minSamples.trimmingCharacters(in: .whitespaces)), minimum >= 1 else {
             throw usage("--min-samples \"\(minSamples)\" is not a whole number ≥ 1")
         }
+        guard let costIncrease = Double(maxCostIncrease.trimmingCharacters(in: .whitespaces)), costIncrease.isFinite, costIncrease >= 0 else {
+            throw usage("--max-cost-increase \"\(maxCostIncrease)\" is not a finite share ≥ 0 (0.2 allows 20% above the baseline's cost per request)")
+        }
+        var stage: RolloutStage?
+        if let rolloutCurrentPercent {
+            guard let percent = Int(rolloutCurrentPercent.trimmingCharacters(in: .whitespaces)), let known = RolloutStage(percent: percent) else {
+                throw usage("--rollout.current-percent \"\(rolloutCurrentPercent)\" is not one of 10, 25, 50, 100")
+            }
+            stage = known
+        }
         if let agent, agent.isEmpty { throw usage("--agent is empty: give an agent name, or leave the flag out for all agents") }
-        return Request(since: window.since, until: window.until, format: format, minimumSamples: minimum)
+        return Request(since: window.since, until: window.until, format: format, minimumSamples: minimum,
+                       maximumCostIncrease: costIncrease, rolloutStage: stage)
     }
 
     // MARK: Database
@@ -127,7 +153,8 @@ struct ReportCommand: ParsableCommand {
     static func load(from connection: SQLiteConnection, path: String, request: Request, agent: String?) throws(ReportFailure) -> ABReport {
         do {
             return try ABReport.load(from: connection, since: request.since, until: request.until, agent: agent,
-                                     minimumSamples: request.minimumSamples)
+                                     minimumSamples: request.minimumSamples, maximumCostIncrease: request.maximumCostIncrease,
+                                     rolloutStage: request.rolloutStage)
         } catch {
             if error.message.hasPrefix("no such table") || error.message.hasPrefix("no such column") {
                 throw ReportFailure("\(path) is not a model-exporter database of this version (\(error.message)): check --storage.path")
