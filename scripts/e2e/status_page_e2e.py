@@ -243,16 +243,17 @@ class Run(BaseRun):
             figures_ok = all(
                 re.fullmatch(r"[\d.]+", r[1]) and re.fullmatch(r"[\d.]+%|—", r[2]) and re.fullmatch(r"[\d.]+%|—", r[3])
                 and re.fullmatch(r"[\d.]+%|—", r[4]) and re.fullmatch(r"[\d.]+ (ms|s)|—", r[5])
-                and re.fullmatch(r"\$[\d.]+", r[6]) and re.fullmatch(r"\d+", r[8]) and re.fullmatch(r"\$[\d.]+", r[9])
-                and re.fullmatch(r"\d+ (s|min) ago", r[10])
-                for r in rows.values() if len(r) == 11)
-            c.expect(figures_ok and all(len(r) == 11 for r in rows.values()),
-                     f"{name}: req/min, success, errors, fallbacks, P95, cost/h, last hour's requests and cost, last call",
+                and re.fullmatch(r"[\d.]+ (ms|s)|—", r[6]) and re.fullmatch(r"[\d.]+%|—", r[7])
+                and re.fullmatch(r"\$[\d.]+", r[8]) and re.fullmatch(r"\d+", r[10]) and re.fullmatch(r"\$[\d.]+", r[11])
+                and re.fullmatch(r"\d+ (s|min) ago", r[12])
+                for r in rows.values() if len(r) == 13)
+            c.expect(figures_ok and all(len(r) == 13 for r in rows.values()),
+                     f"{name}: req/min, success, errors, fallbacks, P95, TTFT P95, cached input, cost/h, last hour's requests and cost, last call",
                      str(rows))
             if name in GENERATED_AGENTS:
                 # The generated history does not change, so the hour's counts are exact.
                 want = {v: counts.get((name, v), 0) for v in VARIANTS}
-                got = {v: int(rows[v][8]) if v in rows and rows[v][8].isdigit() else None for v in VARIANTS}
+                got = {v: int(rows[v][10]) if v in rows and rows[v][10].isdigit() else None for v in VARIANTS}
                 c.expect(got == want and all(want.values()),
                          f"{name}: last hour's requests per variant are the database's ({want['baseline']} + {want['finetuned']})",
                          f"page {got}, database {want}")
@@ -274,15 +275,16 @@ class Run(BaseRun):
             lines = [p for svg in svgs for p in svg.iter("path") if p.has_class("line") and p.attrs.get("d", "").count("L") >= 1]
             if name in GENERATED_AGENTS:
                 # 48 minutes of both variants: a line per variant in every chart (the error and
-                # fallback charts have gaps only in minutes without requests).
-                c.expect(len(svgs) == 5 and len(lines) == 2 * 5,
-                         f"{name}: five inline SVG charts of the hour, a line per variant in each",
+                # fallback charts have gaps only in minutes without requests) but the sixth, TTFT,
+                # which has none: the generated log has no streamed calls.
+                c.expect(len(svgs) == 6 and len(lines) == 2 * 5,
+                         f"{name}: six inline SVG charts of the hour, a line per variant in each but TTFT's",
                          f"{len(svgs)} svg, {len(lines)} lines")
             else:
                 # The live agent has seconds of history: a point (or a short line) per variant.
                 marks = [m for svg in svgs[:1] for m in svg.iter() if m.tag in ("path", "circle")]
-                c.expect(len(svgs) == 5 and len(marks) >= 2,
-                         f"{name}: five inline SVG charts of the hour, its first minute marked",
+                c.expect(len(svgs) == 6 and len(marks) >= 2,
+                         f"{name}: six inline SVG charts of the hour, its first minute marked",
                          f"{len(svgs)} svg, {len(marks)} marks in the request chart")
             health_links = [a.attrs["href"] for a in section.iter("a") if a.attrs.get("href", "").startswith("/health/")]
             ok = len(health_links) == 1
