@@ -325,7 +325,7 @@ import Testing
         let result = try fixture.run("request-by-id", arguments)
         #expect(result.columns == ["time", "id", "ts", "request_id", "agent", "model", "variant", "success", "fallback", "fallback_model",
                                    "error", "latency_ms", "cost_usd", "input_tokens", "output_tokens", "source_id", "source_offset",
-                                   "stream", "ttft_ms", "cached_input_tokens", "reasoning_tokens", "cache_hit", "source_path"])
+                                   "stream", "ttft_ms", "cached_input_tokens", "reasoning_tokens", "cache_hit", "record_index", "source_path"])
         let record = try #require(Self.records(result).first)
         #expect(result.rows.count == 1)
         #expect(record["time"] == .text("2026-01-01T00:01:20.000Z"))

@@ -47,7 +47,11 @@ import Testing
 
         let db = try SQLiteConnection(path: path)
         let after = try Self.columns(of: "calls", in: db)
-        #expect(after == before + ["stream", "ttft_ms", "cached_input_tokens", "reasoning_tokens", "cache_hit"])
+        #expect(after == before + ["stream", "ttft_ms", "cached_input_tokens", "reasoning_tokens", "cache_hit", "record_index"])
+        // 0006: every old row came from a one-record line.
+        #expect(try Self.columns(of: "rejected_lines", in: db).last == "record_index")
+        let indexes = try db.prepare("SELECT count(*) FROM calls WHERE record_index = 0")
+        #expect(try indexes.step() && indexes.int64(0) == 1)
         let applied = try db.prepare("SELECT count(*) FROM schema_migrations WHERE name = '0004-streaming-and-cache-fields'")
         #expect(try applied.step() && applied.int64(0) == 1)
         // The old row keeps every value it had, and says nothing of the new signals.

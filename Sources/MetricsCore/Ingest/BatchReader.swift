@@ -14,7 +14,7 @@ final class BatchReader: CallLogSink, @unchecked Sendable {
     // @unchecked: `files`, `parser` and `current` are used only by the reader thread;
     // everything shared goes through `state`, guarded by `condition`.
     private let files: CallLogSet
-    private var parser = CallLogParser()
+    private var parser: RecordParser
     private var current = ParsedBatch()
     private var nextSourceID: Int64
     private let batchLines: Int
@@ -34,8 +34,10 @@ final class BatchReader: CallLogSink, @unchecked Sendable {
     private let condition = NSCondition()
     private let capacity = 2
 
-    init(files: CallLogSet, nextSourceID: Int64, batchLines: Int, maxLineBytes: Int, idlePoll: Double, logger: Logger) {
+    init(files: CallLogSet, format: CallLogFormat, nextSourceID: Int64, batchLines: Int, maxLineBytes: Int,
+         idlePoll: Double, logger: Logger) {
         self.files = files
+        self.parser = RecordParser(format: format)
         self.nextSourceID = nextSourceID
         self.batchLines = batchLines
         self.maxLineBytes = maxLineBytes
@@ -134,18 +136,20 @@ final class BatchReader: CallLogSink, @unchecked Sendable {
     // MARK: CallLogSink (reader thread)
 
     func line(_ bytes: UnsafeRawBufferPointer, source: Int64, offset: Int64) {
-        switch parser.parse(bytes) {
-        case .success(let call):
-            current.items.append(.call(call, source: source, offset: offset))
-        case .failure(let rejection):
-            current.items.append(.rejected(rejection, source: source, offset: offset, length: Int64(bytes.count),
-                                           excerpt: Array(bytes.prefix(TailedFile.excerptBytes))))
+        parser.parse(bytes) { index, result in
+            switch result {
+            case .success(let call):
+                current.items.append(.call(call, source: source, offset: offset, index: Int32(truncatingIfNeeded: index)))
+            case .failure(let rejection):
+                current.items.append(.rejected(rejection, source: source, offset: offset, index: Int32(truncatingIfNeeded: index),
+                                               length: Int64(bytes.count), excerpt: Array(bytes.prefix(TailedFile.excerptBytes))))
+            }
         }
     }
 
     func oversizedLine(source: Int64, offset: Int64, length: Int64, excerpt: UnsafeRawBufferPointer) {
         let rejection = LineRejection(reason: .tooLong, detail: "line of \(length) bytes is longer than the limit of \(maxLineBytes) bytes")
-        current.items.append(.rejected(rejection, source: source, offset: offset, length: length, excerpt: Array(excerpt)))
+        current.items.append(.rejected(rejection, source: source, offset: offset, index: 0, length: length, excerpt: Array(excerpt)))
     }
 
     func registerSource(path: String, identity: FileIdentity, fingerprint: [UInt8]) throws -> Int64 {

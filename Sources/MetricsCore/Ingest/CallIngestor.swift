@@ -63,7 +63,8 @@ public final class CallIngestor {
     private func makeReader() throws(StoreError) -> BatchReader {
         let files = CallLogSet(pattern: configuration.calllogPath, stored: try store.openSources(), finished: try store.finishedSources(),
                                maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
-        let reader = BatchReader(files: files, nextSourceID: try store.nextSourceID(), batchLines: configuration.batchLines,
+        let reader = BatchReader(files: files, format: configuration.format, nextSourceID: try store.nextSourceID(),
+                                 batchLines: configuration.batchLines,
                                  maxLineBytes: configuration.maxLineBytes, idlePoll: idlePoll, logger: logger)
         reader.start()
         return reader
@@ -128,12 +129,12 @@ public final class CallIngestor {
         }
         for item in batch.items {
             switch item {
-            case let .call(call, source, offset):
-                try store.insertCall(call, sourceID: source, offset: offset)
+            case let .call(call, source, offset, index):
+                try store.insertCall(call, sourceID: source, offset: offset, index: Int64(index))
                 aggregator.add(call)
-            case let .rejected(rejection, source, offset, length, excerpt):
+            case let .rejected(rejection, source, offset, index, length, excerpt):
                 try store.insertRejected(reason: rejection.reason, detail: rejection.detail, sourceID: source,
-                                         offset: offset, length: length, excerpt: excerpt)
+                                         offset: offset, length: length, excerpt: excerpt, index: Int64(index))
                 aggregator.reject(rejection.reason)
             }
         }

@@ -1,6 +1,8 @@
 /// What the ingest pipeline needs to know: which log, limits, and the metric layout.
 public struct IngestConfiguration: Sendable {
     public var calllogPath: String
+    /// How a line becomes records: the default schema or a field mapping (docs/formats.md).
+    public var format: CallLogFormat = .default
     /// Lines longer than this (bytes, without the newline) are rejected as `too_long`.
     public var maxLineBytes: Int = 1 << 20
     /// Lines per transaction. 10k amortises the commit (an fsync-free WAL append) well.

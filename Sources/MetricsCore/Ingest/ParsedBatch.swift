@@ -2,8 +2,9 @@
 /// files it met, and the read positions that the batch reaches.
 struct ParsedBatch: Sendable {
     enum Item: Sendable {
-        case call(CallRecord, source: Int64, offset: Int64)
-        case rejected(LineRejection, source: Int64, offset: Int64, length: Int64, excerpt: [UInt8])
+        /// `index`: the record's place within its line (formats with several records per line).
+        case call(CallRecord, source: Int64, offset: Int64, index: Int32)
+        case rejected(LineRejection, source: Int64, offset: Int64, index: Int32, length: Int64, excerpt: [UInt8])
     }
 
     struct NewSource: Sendable {

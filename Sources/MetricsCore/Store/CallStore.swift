@@ -68,12 +68,13 @@ public final class CallStore {
             insertCallStatement = try db.prepare("""
                 INSERT INTO calls (ts, request_id, agent, model, variant, success, fallback, fallback_model,
                                    error, latency_ms, cost_usd, input_tokens, output_tokens, source_id, source_offset,
-                                   stream, ttft_ms, cached_input_tokens, reasoning_tokens, cache_hit)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                                   stream, ttft_ms, cached_input_tokens, reasoning_tokens, cache_hit, record_index)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
                 """)
             insertRejectedStatement = try db.prepare("""
-                INSERT INTO rejected_lines (ingested_at, source_id, source_offset, reason, detail, line_length, excerpt)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                INSERT INTO rejected_lines (ingested_at, source_id, source_offset, reason, detail, line_length, excerpt,
+                                            record_index)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                 """)
             insertSourceStatement = try db.prepare("""
                 INSERT INTO sources (id, path, device, inode, fingerprint, read_offset, state, first_seen, updated_at)
@@ -336,7 +337,8 @@ public final class CallStore {
         try s.step()
     }
 
-    public func insertCall(_ call: CallRecord, sourceID: Int64, offset: Int64) throws(SQLiteError) {
+    /// `index` is the record's place within its line: 0 unless the format has several records per line.
+    public func insertCall(_ call: CallRecord, sourceID: Int64, offset: Int64, index: Int64 = 0) throws(SQLiteError) {
         try beginIfNeeded()
         let s = insertCallStatement
         // The row's strings are copied once into a reusable buffer and bound without a copy
@@ -371,6 +373,7 @@ public final class CallStore {
             s.bind(18, call.cachedInputTokens)
             s.bind(19, call.reasoningTokens)
             s.bind(20, call.cacheHit)
+            s.bind(21, index)
             // No clear_bindings: every parameter is bound on every row.
             do throws(SQLiteError) {
                 return .success(try s.step())
@@ -382,7 +385,7 @@ public final class CallStore {
     }
 
     public func insertRejected(reason: RejectReason, detail: String, sourceID: Int64, offset: Int64, length: Int64,
-                               excerpt: [UInt8]) throws(SQLiteError) {
+                               excerpt: [UInt8], index: Int64 = 0) throws(SQLiteError) {
         // The blob is bound with SQLITE_TRANSIENT (copied) inside the closure; the step follows it.
         try beginIfNeeded()
         let s = insertRejectedStatement
@@ -394,6 +397,7 @@ public final class CallStore {
         s.bind(5, detail)
         s.bind(6, length)
         excerpt.withUnsafeBytes { s.bind(7, blob: UnsafeRawBufferPointer(rebasing: $0.prefix(4096))) }
+        s.bind(8, index)
         try s.step()
     }
 }

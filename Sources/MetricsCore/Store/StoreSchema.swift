@@ -183,5 +183,12 @@ enum StoreSchema {
             ALTER TABLE series ADD COLUMN tpot_sum_seconds REAL NOT NULL DEFAULT 0;
             ALTER TABLE series ADD COLUMN tpot_buckets TEXT NOT NULL DEFAULT '';
             """),
+        Migration(name: "0006-record-index", sql: """
+            -- A line of a mapped format may hold several records (an OTLP batch of spans): a
+            -- record is its source, the line's offset and its index within the line. Every row
+            -- stored before this migration came from a one-record line, index 0.
+            ALTER TABLE calls ADD COLUMN record_index INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE rejected_lines ADD COLUMN record_index INTEGER NOT NULL DEFAULT 0;
+            """),
     ]
 }

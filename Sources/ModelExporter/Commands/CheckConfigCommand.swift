@@ -73,6 +73,8 @@ struct CheckConfigCommand: ParsableCommand {
             switch value {
             case nil: "(unset)"
             case ""?: "(empty)"
+            // A field mapping from the config file is many lines; the table names it instead.
+            case let value? where value.contains("\n"): "(a field mapping, \(value.split(separator: "\n").count) lines)"
             case let value?: value
             }
         }

@@ -19,6 +19,9 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("calllog.path"), help: ArgumentHelp(SettingCatalog.calllogPath.help))
     var calllogPath: String?
 
+    @Option(name: .customLong("calllog.format"), help: ArgumentHelp(SettingCatalog.calllogFormat.help))
+    var calllogFormat: String?
+
     @Option(name: .customLong("calllog.max-line-bytes"), help: ArgumentHelp(SettingCatalog.calllogMaxLineBytes.help))
     var calllogMaxLineBytes: String?
 
@@ -65,6 +68,7 @@ struct ServeOptions: ParsableArguments {
             (SettingCatalog.webTelemetryPath, webTelemetryPath),
             (SettingCatalog.webConfigFile, webConfigFile),
             (SettingCatalog.calllogPath, calllogPath),
+            (SettingCatalog.calllogFormat, calllogFormat),
             (SettingCatalog.calllogMaxLineBytes, calllogMaxLineBytes),
             (SettingCatalog.calllogRotationGrace, calllogRotationGrace),
             (SettingCatalog.storagePath, storagePath),

@@ -10,6 +10,9 @@ enum ConfigFile {
         var problems: [String]
     }
 
+    /// The one key whose value may be a mapping rather than a scalar.
+    static let formatKey = "calllog.format"
+
     static func load(path: String, environment: [String: String]) throws(LoadError) -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw LoadError(problems: ["cannot read the config file \(path)"])
@@ -34,12 +37,27 @@ enum ConfigFile {
             }
         }
         if !problems.isEmpty { throw LoadError(problems: problems.sorted()) }
+        // Re-serialised from the document's own node, so key order, quoting and non-string
+        // keys (`200: true` in a value map) reach CallLogFormat as written; not expanded.
+        if let mapping = formatMapping(in: text) { result[formatKey] = mapping }
         return result
+    }
+
+    /// The `calllog.format:` table as YAML text, when it is a table rather than a name.
+    static func formatMapping(in text: String) -> String? {
+        guard let root = try? Yams.compose(yaml: text), let format = root["calllog"]?["format"], format.mapping != nil else {
+            return nil
+        }
+        return try? Yams.serialize(node: format)
     }
 
     private static func flatten(_ mapping: [String: Any], prefix: String, into result: inout [String: String], problems: inout [String], path: String) {
         for (key, value) in mapping {
             let name = prefix.isEmpty ? key : prefix + "." + key
+            if name == formatKey, value is [String: Any] || value is [AnyHashable: Any] {
+                // A field mapping is a tree of its own (docs/formats.md): `load` keeps it whole.
+                continue
+            }
             switch value {
             case let nested as [String: Any]:
                 flatten(nested, prefix: name, into: &result, problems: &problems, path: path)

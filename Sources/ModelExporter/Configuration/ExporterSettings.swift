@@ -16,6 +16,7 @@ struct ExporterSettings: Sendable {
     var telemetryPath: String
     var webConfigFile: String?
     var calllogPath: String
+    var format: CallLogFormat
     var maxLineBytes: Int
     var rotationGrace: Double
     var storagePath: String
@@ -130,6 +131,14 @@ struct ExporterSettings: Sendable {
             problems.append("\(value(SettingCatalog.storagePath).1): the directory \(storageDirectory) is not writable (the database and its WAL live there)")
         }
 
+        var format = CallLogFormat.default
+        let (formatText, formatOrigin) = value(SettingCatalog.calllogFormat)
+        do {
+            format = try Self.format(formatText ?? CallLogFormat.defaultName)
+        } catch {
+            problems += error.problems.map { "\(formatOrigin): \($0)" }
+        }
+
         let maxLineBytes = integer(SettingCatalog.calllogMaxLineBytes, min: 1024)
         let rotationGrace = duration(SettingCatalog.calllogRotationGrace)
         let retention = duration(SettingCatalog.storageRetention)
@@ -176,10 +185,20 @@ struct ExporterSettings: Sendable {
         if !problems.isEmpty { throw ConfigurationError(problems) }
         return ExporterSettings(
             listenHost: host, listenPort: port, telemetryPath: telemetryPath, webConfigFile: webConfig,
-            calllogPath: calllogPath, maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, storagePath: storagePath,
+            calllogPath: calllogPath, format: format, maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, storagePath: storagePath,
             retention: retention, rollupRetention: rollupRetention, batchLines: batchLines, maxSeries: maxSeries,
             buckets: buckets, knownAgents: knownAgents, knownErrorTypes: knownErrorTypes,
             budgetHourly: budgetHourly, budgetDaily: budgetDaily, logLevel: logLevel, raw: raw)
+    }
+
+    /// A format name, or a mapping: the config file's `calllog.format:` table arrives here as
+    /// YAML text (ConfigFile keeps that one subtree whole).
+    static func format(_ text: String) throws(FormatMappingError) -> CallLogFormat {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.contains("\n") || trimmed.contains(":") {
+            return try CallLogFormat(yaml: trimmed)
+        }
+        return try CallLogFormat.named(trimmed)
     }
 
     /// Each setting's raw value and source, by the precedence flag > environment > file >
@@ -196,6 +215,7 @@ struct ExporterSettings: Sendable {
 
     var ingestConfiguration: IngestConfiguration {
         var configuration = IngestConfiguration(calllogPath: calllogPath)
+        configuration.format = format
         configuration.maxLineBytes = maxLineBytes
         configuration.batchLines = batchLines
         configuration.buckets = buckets

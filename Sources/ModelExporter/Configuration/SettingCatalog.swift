@@ -27,6 +27,8 @@ enum SettingCatalog {
         help: "Exporter-toolkit web config (TLS, basic auth), as node_exporter reads it.")
     static let calllogPath = SettingSpec(flag: "calllog.path", defaultValue: nil,
         help: "The gateway's JSONL call log to follow (tail -F).")
+    static let calllogFormat = SettingSpec(flag: "calllog.format", defaultValue: "model-exporter",
+        help: "The log's format: model-exporter, litellm, envoy-ai-gateway, kong-ai-gateway, otel-genai, or (in the config file) a field mapping; see docs/formats.md and `model-exporter inspect`.")
     static let calllogMaxLineBytes = SettingSpec(flag: "calllog.max-line-bytes", defaultValue: "1048576",
         help: "Lines longer than this many bytes are quarantined as too_long.")
     static let calllogRotationGrace = SettingSpec(flag: "calllog.rotation-grace", defaultValue: "2s",
@@ -56,7 +58,7 @@ enum SettingCatalog {
         help: "Log level: trace, debug, info, notice, warning, error, critical.")
 
     static let all: [SettingSpec] = [
-        webListenAddress, webTelemetryPath, webConfigFile, calllogPath, calllogMaxLineBytes, calllogRotationGrace,
+        webListenAddress, webTelemetryPath, webConfigFile, calllogPath, calllogFormat, calllogMaxLineBytes, calllogRotationGrace,
         storagePath, storageRetention, storageRollupRetention, storageBatchLines, metricsMaxSeries, metricsBuckets,
         metricsKnownAgents, metricsKnownErrorTypes, costBudgetHourly, costBudgetDaily, logLevel,
     ]
