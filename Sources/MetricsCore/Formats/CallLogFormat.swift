@@ -7,6 +7,9 @@ public struct CallLogFormat: Sendable {
     public let name: String
     /// nil for the default format.
     let mapping: CompiledMapping?
+    /// Prices a record whose mapping found no cost (mapped formats only: the default format's
+    /// `cost_usd` is logged by the gateway itself).
+    public var pricing = ModelPricing()
 
     private init(name: String, mapping: CompiledMapping?) {
         self.name = name

@@ -19,6 +19,7 @@ extension RecordParser {
         let mapping = scanner.mapping
         var result = CallRecord(timestamp: 0, agent: "", model: "", success: false, latencyMs: 0)
         var missing: [CallLogParser.Field] = []
+        var costGiven = false
         for field in CallLogParser.Field.allCases {
             guard let ruleIndex = mapping.ruleIndex[field.rawValue] else { continue }
             let rule = mapping.rules[ruleIndex]
@@ -27,6 +28,7 @@ extension RecordParser {
                 if CompiledMapping.requiredFields.contains(field) { missing.append(field) }
                 continue
             }
+            if field == .costUSD { costGiven = true }
             do {
                 try assign(picked, rule: rule, record: record, scanner: scanner, base: base, to: &result)
             } catch {
@@ -44,6 +46,10 @@ extension RecordParser {
                 reason: .missingField,
                 detail: missing.count == 1 ? "missing required field \(names)" : "missing required fields \(names)"
             ))
+        }
+        if !costGiven, let cost = format.pricing.cost(model: result.model, inputTokens: result.inputTokens,
+                                                       outputTokens: result.outputTokens) {
+            result.costUSD = cost
         }
         return .success(result)
     }

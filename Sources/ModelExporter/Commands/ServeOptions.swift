@@ -22,6 +22,9 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("calllog.format"), help: ArgumentHelp(SettingCatalog.calllogFormat.help))
     var calllogFormat: String?
 
+    @Option(name: .customLong("calllog.pricing"), help: ArgumentHelp(SettingCatalog.calllogPricing.help))
+    var calllogPricing: String?
+
     @Option(name: .customLong("calllog.max-line-bytes"), help: ArgumentHelp(SettingCatalog.calllogMaxLineBytes.help))
     var calllogMaxLineBytes: String?
 
@@ -69,6 +72,7 @@ struct ServeOptions: ParsableArguments {
             (SettingCatalog.webConfigFile, webConfigFile),
             (SettingCatalog.calllogPath, calllogPath),
             (SettingCatalog.calllogFormat, calllogFormat),
+            (SettingCatalog.calllogPricing, calllogPricing),
             (SettingCatalog.calllogMaxLineBytes, calllogMaxLineBytes),
             (SettingCatalog.calllogRotationGrace, calllogRotationGrace),
             (SettingCatalog.storagePath, storagePath),

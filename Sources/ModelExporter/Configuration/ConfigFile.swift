@@ -10,8 +10,30 @@ enum ConfigFile {
         var problems: [String]
     }
 
-    /// The one key whose value may be a mapping rather than a scalar.
+    /// The keys whose value may be a mapping rather than a scalar.
     static let formatKey = "calllog.format"
+    static let pricingKey = "calllog.pricing"
+
+    struct PricingProblem: Error {
+        var message: String
+    }
+
+    /// `calllog.pricing: {MODEL: {input: X, output: Y}}` as the flag's `MODEL=X/Y,...` text.
+    static func pricing(in text: String) -> Result<String?, PricingProblem> {
+        guard let root = try? Yams.compose(yaml: text), let table = root["calllog"]?["pricing"], let entries = table.mapping else {
+            return .success(nil)
+        }
+        var pairs: [String] = []
+        for (modelNode, priceNode) in entries {
+            let model = modelNode.string ?? ""
+            guard let input = priceNode["input"]?.float, let output = priceNode["output"]?.float,
+                  priceNode.mapping?.count == 2 else {
+                return .failure(PricingProblem(message: "\(model) must be {input: DOLLARS, output: DOLLARS} per million tokens"))
+            }
+            pairs.append("\(model)=\(input)/\(output)")
+        }
+        return .success(pairs.joined(separator: ","))
+    }
 
     static func load(path: String, environment: [String: String]) throws(LoadError) -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -40,6 +62,11 @@ enum ConfigFile {
         // Re-serialised from the document's own node, so key order, quoting and non-string
         // keys (`200: true` in a value map) reach CallLogFormat as written; not expanded.
         if let mapping = formatMapping(in: text) { result[formatKey] = mapping }
+        switch pricing(in: text) {
+        case let .success(pairs?): result[pricingKey] = pairs
+        case .success(nil): break
+        case let .failure(problem): throw LoadError(problems: ["\(path) key \(pricingKey): \(problem.message)"])
+        }
         return result
     }
 
@@ -54,8 +81,9 @@ enum ConfigFile {
     private static func flatten(_ mapping: [String: Any], prefix: String, into result: inout [String: String], problems: inout [String], path: String) {
         for (key, value) in mapping {
             let name = prefix.isEmpty ? key : prefix + "." + key
-            if name == formatKey, value is [String: Any] || value is [AnyHashable: Any] {
-                // A field mapping is a tree of its own (docs/formats.md): `load` keeps it whole.
+            if name == formatKey || name == pricingKey, value is [String: Any] || value is [AnyHashable: Any] {
+                // A field mapping and a pricing table are trees of their own, whose keys may
+                // hold dots (model names): `load` reads them from the document's nodes.
                 continue
             }
             switch value {

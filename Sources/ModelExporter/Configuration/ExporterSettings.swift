@@ -139,6 +139,12 @@ struct ExporterSettings: Sendable {
             problems += error.problems.map { "\(formatOrigin): \($0)" }
         }
 
+        let (pricingText, pricingOrigin) = value(SettingCatalog.calllogPricing)
+        switch ModelPricing.parse(pricingText ?? "") {
+        case let .success(pricing): format.pricing = pricing
+        case let .failure(error): problems += error.problems.map { "\(pricingOrigin): \($0)" }
+        }
+
         let maxLineBytes = integer(SettingCatalog.calllogMaxLineBytes, min: 1024)
         let rotationGrace = duration(SettingCatalog.calllogRotationGrace)
         let retention = duration(SettingCatalog.storageRetention)

@@ -29,6 +29,8 @@ enum SettingCatalog {
         help: "The gateway's JSONL call log to follow (tail -F).")
     static let calllogFormat = SettingSpec(flag: "calllog.format", defaultValue: "model-exporter",
         help: "The log's format: model-exporter, litellm, envoy-ai-gateway, kong-ai-gateway, otel-genai, or (in the config file) a field mapping; see docs/formats.md and `model-exporter inspect`.")
+    static let calllogPricing = SettingSpec(flag: "calllog.pricing", defaultValue: "",
+        help: "US dollars per million input/output tokens by model, MODEL=IN/OUT,... (config file: a table MODEL: {input: IN, output: OUT}); prices records of formats that log no cost.")
     static let calllogMaxLineBytes = SettingSpec(flag: "calllog.max-line-bytes", defaultValue: "1048576",
         help: "Lines longer than this many bytes are quarantined as too_long.")
     static let calllogRotationGrace = SettingSpec(flag: "calllog.rotation-grace", defaultValue: "2s",
@@ -58,7 +60,7 @@ enum SettingCatalog {
         help: "Log level: trace, debug, info, notice, warning, error, critical.")
 
     static let all: [SettingSpec] = [
-        webListenAddress, webTelemetryPath, webConfigFile, calllogPath, calllogFormat, calllogMaxLineBytes, calllogRotationGrace,
+        webListenAddress, webTelemetryPath, webConfigFile, calllogPath, calllogFormat, calllogPricing, calllogMaxLineBytes, calllogRotationGrace,
         storagePath, storageRetention, storageRollupRetention, storageBatchLines, metricsMaxSeries, metricsBuckets,
         metricsKnownAgents, metricsKnownErrorTypes, costBudgetHourly, costBudgetDaily, logLevel,
     ]

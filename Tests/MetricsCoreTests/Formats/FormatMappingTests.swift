@@ -160,3 +160,32 @@ struct FormatMappingTests {
         #expect(try parsed[0].result.get().agent == "a")
     }
 }
+
+/// Prices for formats that log tokens but no cost.
+struct ModelPricingTests {
+    @Test func aMappingWithoutCostIsPricedFromTokens() throws {
+        var format = try CallLogFormat(yaml: """
+            fields:
+              ts: t
+              agent: {const: a}
+              model: m
+              success: {const: true}
+              latency_ms: d
+              cost_usd: c
+              input_tokens: i
+              output_tokens: o
+            """)
+        format.pricing = try ModelPricing.parse("priced=3/15, other.model=1/1").get()
+        var parser = RecordParser(format: format)
+        func cost(_ line: String) throws -> Double { try parser.parse(Array(line.utf8))[0].result.get().costUSD }
+        #expect(abs(try cost(#"{"t":1,"m":"priced","d":1,"i":2000,"o":100}"#) - 0.0075) < 1e-12)
+        // The log's own cost wins; an unpriced model stays at 0.
+        #expect(try cost(#"{"t":1,"m":"priced","d":1,"i":2000,"o":100,"c":0.5}"#) == 0.5)
+        #expect(try cost(#"{"t":1,"m":"unknown","d":1,"i":2000,"o":100}"#) == 0)
+    }
+
+    @Test(arguments: ["m=1", "m=a/b", "=1/2", "m=-1/2", "m=1/2,m=3/4"])
+    func aBadPriceListIsRefused(text: String) {
+        #expect(throws: FormatMappingError.self) { try ModelPricing.parse(text).get() }
+    }
+}
