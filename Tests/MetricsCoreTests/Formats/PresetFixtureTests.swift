@@ -57,6 +57,17 @@ import Testing
         #expect(try CallLogFormat.named(preset).name == preset)
     }
 
+    /// docs/formats.md writes every preset out as shipped.
+    @Test(arguments: presetNames)
+    func theDocumentationWritesThePresetOutVerbatim(_ preset: String) throws {
+        let shipped = try #require(FormatPreset.named(preset))
+        let docs = Self.fixtureRoot.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/formats.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        #expect(text.contains("### `\(preset)`"))
+        #expect(text.contains("```yaml\n" + shipped.yaml + "\n```"), "docs/formats.md differs from FormatPreset.\(preset)")
+    }
+
     @Test(arguments: presetNames)
     func everyFixtureRecordAgreesWithFoundation(_ preset: String) throws {
         let results = try Self.parsed(preset)
