@@ -27,17 +27,21 @@ struct CompiledMapping: Sendable {
     struct Rule: Sendable {
         var field: CallLogParser.Field
         var kind: MappedKind
-        var slots: [Int]
-        var minusSlots: [Int]
+        var slots: SlotList
+        var minusSlots: SlotList
         var constant: MappingScalar?
         var fallback: MappingScalar?
         var unit: TimeUnit?
-        var map: [(key: [UInt8], value: MappingScalar)]
+        var map: ValueMap
         var otherwise: MappingScalar?
         var range: ClosedRange<Double>?
-        /// The paths as written, for messages: `endTime - startTime`.
-        var source: String
     }
+
+    /// Owns the rules' slot lists and value maps.
+    let ruleStorage = RuleStorage()
+    /// Each rule's paths as written, for messages: `endTime - startTime` (apart from the rules,
+    /// which are read for every record and should copy nothing).
+    private(set) var ruleSources: [String] = []
 
     var name: String
     var nodes: [Node] = [Node()]
@@ -50,8 +54,13 @@ struct CompiledMapping: Sendable {
     var ruleIndex: [Int?] = Array(repeating: nil, count: CallLogParser.Field.allCases.count)
 
     var slotCount: Int { slotLevels.count }
+    /// The tree and slots as the scanner reads them; built once the tree is complete.
+    private(set) var table: ScanTable?
+    /// Rule indexes in the order of the contract's fields, which is the order problems are reported in.
+    private(set) var evaluationOrder: [Int] = []
 
     static let requiredFields: [CallLogParser.Field] = [.ts, .agent, .model, .success, .latencyMs]
+    static let requiredMask = CallLogParser.FieldValues.requiredMask
 
     init(_ mapping: FormatMapping) throws(FormatMappingError) {
         name = mapping.name
@@ -124,16 +133,20 @@ struct CompiledMapping: Sendable {
             if !rule.minus.isEmpty { source += " - " + rule.minus.joined(separator: " | ") }
             if let constant = rule.constant { source = "const \(constant)" }
             ruleIndex[field.rawValue] = rules.count
+            ruleSources.append(source)
             rules.append(Rule(
-                field: field, kind: kind, slots: slots, minusSlots: minusSlots, constant: rule.constant,
-                fallback: rule.fallback, unit: rule.unit, map: rule.map.map { (Array($0.key.utf8), $0.value) },
-                otherwise: rule.otherwise, range: rule.range, source: source
+                field: field, kind: kind, slots: ruleStorage.slots(slots), minusSlots: ruleStorage.slots(minusSlots),
+                constant: rule.constant, fallback: rule.fallback, unit: rule.unit,
+                map: ruleStorage.map(rule.map.map { (Array($0.key.utf8), $0.value) }),
+                otherwise: rule.otherwise, range: rule.range
             ))
         }
         for field in Self.requiredFields where !mapped.contains(field.rawValue) {
             problems.append("fields.\(field.key) is required: give it a path or a const")
         }
         if !problems.isEmpty { throw FormatMappingError(problems: problems) }
+        evaluationOrder = ruleIndex.compactMap { $0 }
+        table = ScanTable(nodes, slotLevels: slotLevels)
     }
 
     private var selectionConflict: String?

@@ -18,10 +18,10 @@ struct Capture: Sendable {
     }
 
     var kind = Kind.absent
+    /// A string's contents (without quotes), or the whole text of any other value.
     var start = 0
     var end = 0
     var escaped = false
-    var number = CallLogParser.NumberToken()
 }
 
 /// A frame is the line itself or one element of a `[*]` array; a record frame is one record.
@@ -30,16 +30,40 @@ struct Frame: Sendable {
     var level: Int
 }
 
-struct MappedLineScanner {
+// @unchecked: the pointers are into the ScanTable it holds, which is immutable and Sendable.
+struct MappedLineScanner: @unchecked Sendable {
     let mapping: CompiledMapping
-    /// `frames.count * mapping.slotCount` captures, frame by frame; kept across lines.
+    /// Keeps the table's memory alive; the pointers below are read on every line.
+    private let table: ScanTable
+    private let nodes: UnsafeMutablePointer<ScanTable.NodeEntry>
+    private let members: UnsafeMutablePointer<ScanTable.MemberEntry>
+    private let indexed: UnsafeMutablePointer<ScanTable.IndexedEntry>
+    private let slotsOfNode: UnsafeMutablePointer<Int32>
+    private let names: UnsafeMutablePointer<UInt8>
+    private let slotLevels: UnsafeMutablePointer<Int32>
+    private let slotCount: Int
+    /// `frames.count * slotCount` captures, frame by frame; kept across lines.
     var captures: [Capture] = []
     var frames: [Frame] = []
     /// The record frames of the line, in order.
     var records: [Int] = []
 
-    init(mapping: CompiledMapping) {
+    /// Prices records the mapping found no cost for.
+    let pricing: ModelPricing
+    /// Agent, model, variant and the other repeating strings: a hit costs a compare, not an allocation.
+    var interner = StringInterner()
+
+    init(mapping: CompiledMapping, pricing: ModelPricing = ModelPricing()) {
         self.mapping = mapping
+        self.pricing = pricing
+        table = mapping.table ?? ScanTable([CompiledMapping.Node()], slotLevels: [])
+        nodes = table.nodes
+        members = table.members
+        indexed = table.indexed
+        slotsOfNode = table.captures
+        names = table.bytes
+        slotLevels = table.slotLevels
+        slotCount = mapping.slotCount
     }
 
     /// Scans one line; false with the cursor's failure set when it is not exactly one JSON
@@ -66,21 +90,25 @@ struct MappedLineScanner {
     /// enclosing frame of the slot's level.
     func capture(_ slot: Int, record: Int) -> Capture {
         var frame = record
-        let level = mapping.slotLevels[slot]
+        let level = Int(slotLevels[slot])
         while frames[frame].level > level {
             frame = frames[frame].parent
         }
-        return captures[frame &* mapping.slotCount &+ slot]
+        return captures[frame &* slotCount &+ slot]
     }
 
     private mutating func newFrame(parent: Int, level: Int) {
         frames.append(Frame(parent: parent, level: level))
-        captures.append(contentsOf: repeatElement(Capture(), count: mapping.slotCount))
+        captures.append(contentsOf: repeatElement(Capture(), count: slotCount))
     }
 
     private mutating func record(_ capture: Capture, at node: Int, frame: Int) {
-        for slot in mapping.nodes[node].captures {
-            captures[frame &* mapping.slotCount &+ slot] = capture
+        let entry = nodes + node
+        var index = Int(entry.pointee.captureStart)
+        let end = index &+ Int(entry.pointee.captureCount)
+        while index < end {
+            captures[frame &* slotCount &+ Int(slotsOfNode[index])] = capture
+            index &+= 1
         }
     }
 
@@ -99,7 +127,8 @@ struct MappedLineScanner {
             capture.end = text.end
             capture.escaped = text.escaped
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            guard cursor.scanNumber(into: &capture.number) else { return false }
+            var number = CallLogParser.NumberToken()
+            guard cursor.scanNumber(into: &number) else { return false }
             capture.kind = .number
         case UInt8(ascii: "t"):
             guard cursor.scanLiteral("true") else { return false }
@@ -112,8 +141,7 @@ struct MappedLineScanner {
             capture.kind = .null
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             capture.kind = .container
-            let shape = mapping.nodes[node]
-            if shape.isLeaf || depth >= CallLogParser.maximumNestingDepth {
+            if nodes[node].isLeaf || depth >= CallLogParser.maximumNestingDepth {
                 guard cursor.skipContainer() else { return false }
             } else if current == UInt8(ascii: "{") {
                 guard scanObject(&cursor, node: node, frame: frame, depth: depth) else { return false }
@@ -124,7 +152,7 @@ struct MappedLineScanner {
             return cursor.failAtValue()
         }
         capture.end = capture.kind == .string ? capture.end : cursor.position
-        if !mapping.nodes[node].captures.isEmpty {
+        if nodes[node].captureCount != 0 {
             record(capture, at: node, frame: frame)
         }
         return true
@@ -185,23 +213,35 @@ struct MappedLineScanner {
             cursor.position &+= 1
             return true
         }
-        let shape = mapping.nodes[node]
+        let shape = nodes + node
         var index = 0
         while true {
-            var child: Int? = shape.elements.first { $0.index == index }?.child
+            var child: Int? = nil
+            var probe = Int(shape.pointee.elementStart)
+            while probe < Int(shape.pointee.elementStart) &+ Int(shape.pointee.elementCount) {
+                if Int(indexed[probe].key) == index { child = Int(indexed[probe].child); break }
+                probe &+= 1
+            }
             var elementFrame = frame
-            if child == nil, let each = shape.each {
-                child = each
+            if child == nil, shape.pointee.each >= 0 {
+                child = Int(shape.pointee.each)
                 newFrame(parent: frame, level: frames[frame].level &+ 1)
                 elementFrame = frames.count &- 1
-                if shape.isRecordArray { records.append(elementFrame) }
+                if shape.pointee.isRecordArray { records.append(elementFrame) }
             }
-            if child == nil, let name = shape.selectionName, cursor.peek() == UInt8(ascii: "{") {
+            if child == nil, shape.pointee.selectionNameLength >= 0, cursor.peek() == UInt8(ascii: "{") {
                 // The discriminator (OTLP's "key") may come after the members it selects, so
                 // find it first on a copy of the cursor, then scan the element for real.
                 var lookahead = cursor
+                let name = UnsafeRawBufferPointer(start: names + Int(shape.pointee.selectionNameStart), count: Int(shape.pointee.selectionNameLength))
                 if let value = Self.memberString(&lookahead, named: name) {
-                    child = shape.selections.first { Self.equals(value, $0.value, base: cursor.base) }?.child
+                    var selection = Int(shape.pointee.selectionStart)
+                    while selection < Int(shape.pointee.selectionStart) &+ Int(shape.pointee.selectionCount) {
+                        let entry = indexed[selection]
+                        let expected = UnsafeRawBufferPointer(start: names + Int(entry.key), count: Int(entry.length))
+                        if Self.equals(value, expected, base: cursor.base) { child = Int(entry.child); break }
+                        selection &+= 1
+                    }
                 }
             }
             if let child {
@@ -225,16 +265,35 @@ struct MappedLineScanner {
     }
 
     private func memberChild(of node: Int, key: CallLogParser.StringToken, base: UnsafeRawPointer) -> Int? {
-        let shape = mapping.nodes[node]
-        for member in shape.members where Self.equals(key, member.name, base: base) {
-            return member.child
+        let shape = nodes + node
+        let length = key.end &- key.start
+        if !key.escaped {
+            let first = length > 0 ? base.load(fromByteOffset: key.start, as: UInt8.self) : 0
+            var index = Int(shape.pointee.memberStart)
+            let end = index &+ Int(shape.pointee.memberCount)
+            while index < end {
+                let member = members[index]
+                if Int(member.nameLength) == length, member.firstByte == first,
+                   length == 0 || memcmp(base + key.start, names + Int(member.nameStart), length) == 0 {
+                    return Int(member.child)
+                }
+                index &+= 1
+            }
+        } else {
+            var index = Int(shape.pointee.memberStart)
+            while index < Int(shape.pointee.memberStart) &+ Int(shape.pointee.memberCount) {
+                let member = members[index]
+                let name = UnsafeRawBufferPointer(start: names + Int(member.nameStart), count: Int(member.nameLength))
+                if Self.equals(key, name, base: base) { return Int(member.child) }
+                index &+= 1
+            }
         }
-        return shape.anyMember
+        return shape.pointee.anyMember >= 0 ? Int(shape.pointee.anyMember) : nil
     }
 
     /// The string value of member `name` of the object at the cursor, or nil (absent, not a
     /// string, or a syntax error, which the real scan then reports).
-    private static func memberString(_ cursor: inout CallLogParser.Cursor, named name: [UInt8]) -> CallLogParser.StringToken? {
+    private static func memberString(_ cursor: inout CallLogParser.Cursor, named name: UnsafeRawBufferPointer) -> CallLogParser.StringToken? {
         cursor.position &+= 1
         cursor.skipWhitespace()
         while cursor.peek() == UInt8(ascii: "\"") {
@@ -261,20 +320,20 @@ struct MappedLineScanner {
 
     /// Whether the string token (escapes decoded) is exactly `bytes`.
     static func equals(_ token: CallLogParser.StringToken, _ bytes: [UInt8], base: UnsafeRawPointer) -> Bool {
+        bytes.withUnsafeBytes { equals(token, $0, base: base) }
+    }
+
+    static func equals(_ token: CallLogParser.StringToken, _ bytes: UnsafeRawBufferPointer, base: UnsafeRawPointer) -> Bool {
         let length = token.end &- token.start
         if !token.escaped {
             guard length == bytes.count else { return false }
-            return bytes.withUnsafeBytes { expected in
-                length == 0 || memcmp(base + token.start, expected.baseAddress!, length) == 0
-            }
+            return length == 0 || memcmp(base + token.start, bytes.baseAddress!, length) == 0
         }
         return withUnsafeTemporaryAllocation(byteCount: max(length, 1), alignment: 1) { buffer in
             guard let scratch = buffer.baseAddress else { return false }
             let decoded = CallLogParser.StringToken.unescape(token, in: base, into: scratch)
             guard decoded == bytes.count else { return false }
-            return bytes.withUnsafeBytes { expected in
-                decoded == 0 || memcmp(scratch, expected.baseAddress!, decoded) == 0
-            }
+            return decoded == 0 || memcmp(scratch, bytes.baseAddress!, decoded) == 0
         }
     }
 }

@@ -2,17 +2,16 @@
 /// strict hand-written ``CallLogParser`` (one record per line), a mapped format through the
 /// compiled mapping (zero or more records per line).
 public struct RecordParser: Sendable {
-    /// Exactly one of the two is set. Each is taken out of `self` while it works, so that its
-    /// buffers are uniquely referenced and mutate in place instead of being copied.
+    /// Exactly one of the two is set; each is called in place (`native!.parse`), so its buffers
+    /// stay uniquely referenced and are never copied.
     var native: CallLogParser?
     var scanner: MappedLineScanner?
-    var interner = StringInterner()
     public let format: CallLogFormat
 
     public init(format: CallLogFormat) {
         self.format = format
         if let mapping = format.mapping {
-            scanner = MappedLineScanner(mapping: mapping)
+            scanner = MappedLineScanner(mapping: mapping, pricing: format.pricing)
         } else {
             native = CallLogParser()
         }
@@ -32,22 +31,16 @@ public struct RecordParser: Sendable {
     public mutating func parse(
         _ line: UnsafeRawBufferPointer, emit: (Int, Result<CallRecord, LineRejection>) -> Void
     ) {
-        if var parser = native {
-            native = nil
-            emit(0, parser.parse(line))
-            native = parser
-            return
+        if native != nil {
+            emit(0, native!.parse(line))
+        } else if scanner != nil {
+            scanner!.parse(line, emit: emit)
         }
-        guard var scanner else { return }
-        self.scanner = nil
-        parseMapped(line, scanner: &scanner, emit: emit)
-        self.scanner = scanner
     }
+}
 
-    private mutating func parseMapped(
-        _ line: UnsafeRawBufferPointer, scanner: inout MappedLineScanner,
-        emit: (Int, Result<CallRecord, LineRejection>) -> Void
-    ) {
+extension MappedLineScanner {
+    mutating func parse(_ line: UnsafeRawBufferPointer, emit: (Int, Result<CallRecord, LineRejection>) -> Void) {
         guard let base = line.baseAddress, !line.isEmpty else {
             return emit(0, .failure(LineRejection(reason: .emptyLine, detail: "the line is empty")))
         }
@@ -56,7 +49,7 @@ public struct RecordParser: Sendable {
         if cursor.position == cursor.end {
             return emit(0, .failure(LineRejection(reason: .emptyLine, detail: "the line holds only whitespace")))
         }
-        guard scanner.scan(&cursor) else {
+        guard scan(&cursor) else {
             if cursor.failureReason != .invalidUTF8,
                let offset = UTF8Check.firstInvalidByte(base, count: line.count) {
                 return emit(0, .failure(LineRejection(reason: .invalidUTF8, detail: "invalid UTF-8 at byte \(offset)")))
@@ -64,12 +57,13 @@ public struct RecordParser: Sendable {
             return emit(0, .failure(cursor.rejection()))
         }
         var index = 0
-        for record in scanner.records {
-            if let require = scanner.mapping.requireSlot {
-                let found = scanner.capture(require, record: record).kind
+        for position in records.indices {
+            let record = records[position]
+            if let require = mapping.requireSlot {
+                let found = capture(require, record: record).kind
                 if found == .absent || found == .null { continue }
             }
-            emit(index, evaluate(record: record, of: scanner, base: base))
+            emit(index, evaluate(record: record, base: base))
             index &+= 1
         }
     }

@@ -1,4 +1,4 @@
-// RecordParser's second step for mapped formats: from the slots a scan filled to a CallRecord,
+// MappedLineScanner's second step for mapped formats: from the slots a scan filled to a CallRecord,
 // applying each field's rule (fallback paths, const, default, value map, range, unit, minus).
 
 /// A field's value once its rule picked it: a place in the line, or a constant of the mapping.
@@ -14,32 +14,36 @@ private struct FieldFailure: Error {
     var message: String
 }
 
-extension RecordParser {
-    mutating func evaluate(record: Int, of scanner: MappedLineScanner, base: UnsafeRawPointer) -> Result<CallRecord, LineRejection> {
-        let mapping = scanner.mapping
+extension MappedLineScanner {
+    mutating func evaluate(record: Int, base: UnsafeRawPointer) -> Result<CallRecord, LineRejection> {
         var result = CallRecord(timestamp: 0, agent: "", model: "", success: false, latencyMs: 0)
         var missing: [CallLogParser.Field] = []
         var costGiven = false
-        for field in CallLogParser.Field.allCases {
-            guard let ruleIndex = mapping.ruleIndex[field.rawValue] else { continue }
-            let rule = mapping.rules[ruleIndex]
-            let picked = pick(rule, record: record, scanner: scanner, base: base)
-            if case .absent = picked {
-                if CompiledMapping.requiredFields.contains(field) { missing.append(field) }
-                continue
+        // Through a buffer pointer: a rule is read in place, not copied with its arrays retained.
+        let failure: LineRejection? = mapping.rules.withUnsafeBufferPointer { rules in
+            for ruleIndex in mapping.evaluationOrder {
+                let rule = rules.baseAddress! + ruleIndex
+                let field = rule.pointee.field
+                let picked = pick(rule, record: record, base: base)
+                if case .absent = picked {
+                    if field.bit & CompiledMapping.requiredMask != 0 { missing.append(field) }
+                    continue
+                }
+                if field == .costUSD { costGiven = true }
+                do throws(FieldFailure) {
+                    try assign(picked, rule: rule, record: record, base: base, to: &result)
+                } catch {
+                    return LineRejection(
+                        reason: error.reason, detail: "field \"\(field.key)\" (\(mapping.ruleSources[ruleIndex])) \(error.message)"
+                    )
+                }
             }
-            if field == .costUSD { costGiven = true }
-            do {
-                try assign(picked, rule: rule, record: record, scanner: scanner, base: base, to: &result)
-            } catch {
-                return .failure(LineRejection(
-                    reason: error.reason, detail: "field \"\(field.key)\" (\(rule.source)) \(error.message)"
-                ))
-            }
+            return nil
         }
+        if let failure { return .failure(failure) }
         guard missing.isEmpty else {
             let names = missing.map { field -> String in
-                let source = mapping.ruleIndex[field.rawValue].map { mapping.rules[$0].source } ?? ""
+                let source = mapping.ruleIndex[field.rawValue].map { mapping.ruleSources[$0] } ?? ""
                 return "\"\(field.key)\" (\(source))"
             }.joined(separator: ", ")
             return .failure(LineRejection(
@@ -47,62 +51,65 @@ extension RecordParser {
                 detail: missing.count == 1 ? "missing required field \(names)" : "missing required fields \(names)"
             ))
         }
-        if !costGiven, let cost = format.pricing.cost(model: result.model, inputTokens: result.inputTokens,
+        if !costGiven, let cost = pricing.cost(model: result.model, inputTokens: result.inputTokens,
                                                        outputTokens: result.outputTokens) {
             result.costUSD = cost
         }
         return .success(result)
     }
 
-    private func pick(_ rule: CompiledMapping.Rule, record: Int, scanner: MappedLineScanner, base: UnsafeRawPointer) -> Picked {
-        if let constant = rule.constant { return .constant(constant) }
-        for slot in rule.slots {
-            let capture = scanner.capture(slot, record: record)
+    private func pick(_ rule: UnsafePointer<CompiledMapping.Rule>, record: Int, base: UnsafeRawPointer) -> Picked {
+        if let constant = rule.pointee.constant { return .constant(constant) }
+        for slot in rule.pointee.slots {
+            let capture = capture(slot, record: record)
             if capture.kind == .absent || capture.kind == .null { continue }
-            if rule.map.isEmpty, rule.otherwise == nil { return .captured(capture) }
-            if let mapped = rule.map.first(where: { Self.text(of: capture, base: base, equals: $0.key) }) {
-                return .constant(mapped.value)
+            if rule.pointee.map.isEmpty, rule.pointee.otherwise == nil { return .captured(capture) }
+            if let mapped = rule.pointee.map.first(where: { Self.text(of: capture, base: base, equals: $0) }) {
+                return .constant(mapped)
             }
-            if let otherwise = rule.otherwise { return .constant(otherwise) }
+            if let otherwise = rule.pointee.otherwise { return .constant(otherwise) }
             return .captured(capture)
         }
-        if let fallback = rule.fallback { return .constant(fallback) }
+        if let fallback = rule.pointee.fallback { return .constant(fallback) }
         return .absent
     }
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity
     private mutating func assign(
-        _ picked: Picked, rule: CompiledMapping.Rule, record: Int, scanner: MappedLineScanner,
+        _ picked: Picked, rule: UnsafePointer<CompiledMapping.Rule>, record: Int,
         base: UnsafeRawPointer, to result: inout CallRecord
     ) throws(FieldFailure) {
-        switch rule.kind {
+        switch rule.pointee.kind {
         case .timestamp:
-            result.timestamp = try timestamp(picked, unit: rule.unit, base: base)
+            result.timestamp = try timestamp(picked, unit: rule.pointee.unit, base: base)
         case .duration:
             var milliseconds: Double
-            if rule.minusSlots.isEmpty {
-                let factor = (rule.unit?.seconds ?? 1e-3) / 1e-3
+            if rule.pointee.minusSlots.isEmpty {
+                let factor = (rule.pointee.unit?.seconds ?? 1e-3) / 1e-3
                 milliseconds = try number(picked, base: base) * factor
             } else {
-                let subtrahend = rule.minusSlots.lazy.map { scanner.capture($0, record: record) }
-                    .first { $0.kind != .absent && $0.kind != .null }
-                guard let subtrahend else {
-                    throw FieldFailure(reason: .missingField, message: "has no value to subtract: none of \(rule.source) is present")
+                var subtrahend: Capture?
+                for slot in rule.pointee.minusSlots {
+                    let found = capture(slot, record: record)
+                    if found.kind != .absent && found.kind != .null { subtrahend = found; break }
                 }
-                milliseconds = try difference(picked, minus: .captured(subtrahend), unit: rule.unit, base: base)
+                guard let subtrahend else {
+                    throw FieldFailure(reason: .missingField, message: "has no value to subtract: none of its minus paths is present")
+                }
+                milliseconds = try difference(picked, minus: .captured(subtrahend), unit: rule.pointee.unit, base: base)
             }
             guard milliseconds.isFinite else { throw FieldFailure(reason: .invalidValue, message: "must be a finite duration") }
             guard milliseconds >= 0 else {
                 throw FieldFailure(reason: .invalidValue, message: "must not be negative, got \(milliseconds) ms")
             }
-            if rule.field == .latencyMs { result.latencyMs = milliseconds + 0 } else { result.ttftMs = milliseconds + 0 }
+            if rule.pointee.field == .latencyMs { result.latencyMs = milliseconds + 0 } else { result.ttftMs = milliseconds + 0 }
         case .text, .nonEmptyText:
-            let interned = rule.field != .requestID
+            let interned = rule.pointee.field != .requestID
             let value = try text(picked, interned: interned, base: base)
-            if rule.kind == .nonEmptyText, value.isEmpty {
+            if rule.pointee.kind == .nonEmptyText, value.isEmpty {
                 throw FieldFailure(reason: .invalidValue, message: "must not be empty")
             }
-            switch rule.field {
+            switch rule.pointee.field {
             case .requestID: result.requestID = value
             case .agent: result.agent = value
             case .model: result.model = value
@@ -111,8 +118,8 @@ extension RecordParser {
             default: result.error = value
             }
         case .boolean:
-            let value = try boolean(picked, range: rule.range, base: base)
-            switch rule.field {
+            let value = try boolean(picked, range: rule.pointee.range, base: base)
+            switch rule.pointee.field {
             case .success: result.success = value
             case .fallback: result.fallback = value
             case .stream: result.stream = value
@@ -125,7 +132,7 @@ extension RecordParser {
             result.costUSD = value + 0
         case .count:
             let value = try count(picked, base: base)
-            switch rule.field {
+            switch rule.pointee.field {
             case .inputTokens: result.inputTokens = value
             case .outputTokens: result.outputTokens = value
             case .cachedInputTokens: result.cachedInputTokens = value
@@ -153,8 +160,9 @@ extension RecordParser {
 
     /// A JSON number, or a string holding one (OTLP/JSON writes 64-bit integers as strings).
     private func numberToken(_ capture: Capture, base: UnsafeRawPointer) -> CallLogParser.NumberToken? {
-        if capture.kind == .number { return capture.number }
-        guard capture.kind == .string, !capture.escaped, capture.end > capture.start else { return nil }
+        guard capture.kind == .number || (capture.kind == .string && !capture.escaped), capture.end > capture.start else {
+            return nil
+        }
         var cursor = CallLogParser.Cursor(base: base, end: capture.end)
         cursor.position = capture.start
         var token = CallLogParser.NumberToken()
@@ -282,7 +290,7 @@ extension RecordParser {
 
     /// Whether the value as written (string content decoded, number as written, `true`/`false`)
     /// is `key`: the match of a value map.
-    static func text(of capture: Capture, base: UnsafeRawPointer, equals key: [UInt8]) -> Bool {
+    static func text(of capture: Capture, base: UnsafeRawPointer, equals key: UnsafeRawBufferPointer) -> Bool {
         switch capture.kind {
         case .string:
             let token = CallLogParser.StringToken(start: capture.start, end: capture.end, escaped: capture.escaped)
@@ -290,8 +298,8 @@ extension RecordParser {
         case .number:
             let token = CallLogParser.StringToken(start: capture.start, end: capture.end, escaped: false)
             return MappedLineScanner.equals(token, key, base: base)
-        case .yes: return key == Array("true".utf8)
-        case .no: return key == Array("false".utf8)
+        case .yes: return key.elementsEqual("true".utf8)
+        case .no: return key.elementsEqual("false".utf8)
         default: return false
         }
     }
