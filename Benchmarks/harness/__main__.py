@@ -17,12 +17,12 @@ import tempfile
 import time
 import traceback
 
-from . import freshness, machine, memory, profile, restart, scrape, throughput
+from . import formats, freshness, machine, memory, profile, restart, scrape, throughput
 from .context import Context, Sizes
 from .processes import BenchError
 from .report import Row, table, write_json
 
-NAMES = ["ingest", "ceiling", "parts", "memory", "freshness", "scrape", "restart", "profile"]
+NAMES = ["ingest", "ceiling", "parts", "formats", "memory", "freshness", "scrape", "restart", "profile"]
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -96,6 +96,8 @@ def main(argv: list[str]) -> int:
         if wanted & {"ingest", "ceiling", "parts"}:
             measure("throughput", lambda: throughput.run(ctx, ingest="ingest" in wanted, ceiling="ceiling" in wanted,
                                                          parts="parts" in wanted))
+        if "formats" in wanted:
+            measure("formats", lambda: formats.run(ctx))
         if "profile" in wanted:
             measure("profile", lambda: profile.run(ctx))
         if "memory" in wanted:

@@ -96,11 +96,12 @@ class _LineReader(threading.Thread):
         return "\n".join(line for _, line in self.lines)
 
 
-def run_ingest(exporter: str, log: str, db: str, *, wrapper: list[str] | None = None, timeout: float = 3600) -> dict:
+def run_ingest(exporter: str, log: str, db: str, *, wrapper: list[str] | None = None, timeout: float = 3600,
+               extra: list[str] | None = None) -> dict:
     """`model-exporter ingest --json` on a fresh database; adds the RSS samples and the
     backfill progress the exporter logs (percent of the log, every ~2 s) with their times."""
     remove_database(db)
-    command = (wrapper or []) + [exporter, "ingest", "--calllog.path", log, "--storage.path", db, "--json", "--log.level", "info"]
+    command = (wrapper or []) + [exporter, "ingest", "--calllog.path", log, "--storage.path", db, "--json", "--log.level", "info"] + (extra or [])
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     sampler = RSSSampler(process.pid)

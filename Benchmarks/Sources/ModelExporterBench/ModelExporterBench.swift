@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MetricsCore
 
 /// The microbenchmarks of the performance suite (`scripts/bench`), which runs this binary and
 /// reads the JSON it prints. The end-to-end measures run the real `model-exporter`; these
@@ -32,6 +33,8 @@ struct ModelExporterBench {
             switch mode {
             case "micro":
                 try runMicro(options)
+            case "formats":
+                try runFormats(options)
             case "generate-agents":
                 try ManyAgentsLog(
                     lines: try options.int("lines"), agents: try options.int("agents", default: 50),
@@ -71,9 +74,38 @@ struct ModelExporterBench {
         print("{\"lines\": \(log.lineCount), \"accepted\": \(parsed.records.count), \"bytes\": \(log.bytes.count), \(fields.joined(separator: ", "))}")
     }
 
+    /// Each preset against the default format on the same calls: parse records/s and CPU per
+    /// record in memory, and (with --outdir) the logs written for an end-to-end ingest.
+    static func runFormats(_ options: BenchArguments) throws {
+        let log = try LogImage(path: try options.string("log"))
+        let limit = try options.int("limit", default: 0)
+        var parsed = ParsedLog(log)
+        let outdir = try options.string("outdir", default: "")
+        var fields: [String] = []
+        var defaultLines = log.lines.map { String(decoding: log.bytes[$0.start..<$0.start + $0.count], as: UTF8.self) }
+        if limit > 0 {
+            defaultLines = Array(defaultLines.prefix(limit))
+            parsed.records = Array(parsed.records.prefix(limit))
+        }
+        let formats: [(String, [String])] = [("model-exporter", defaultLines)]
+            + FormatLogs.names.map { ($0, FormatLogs.lines($0, records: parsed.records)) }
+        for (name, lines) in formats {
+            let format = try CallLogFormat.named(name)
+            let (measurement, bytes) = FormatParseBenchmark().run(lines, format: format)
+            var path = ""
+            if !outdir.isEmpty {
+                path = outdir + "/" + name + ".jsonl"
+                try FormatLogs.writeFile(lines.joined(separator: "\n") + "\n", to: path)
+            }
+            fields.append("\"\(name)\": {\"parse\": \(measurement.json), \"lines\": \(lines.count), \"bytes\": \(bytes), \"path\": \"\(path)\"}")
+        }
+        print("{\(fields.joined(separator: ", "))}")
+    }
+
     static func usage() -> Never {
         printError("""
             usage: model-exporter-bench micro --log FILE --workdir DIR [--batch 10000] [--only parse,aggregate,store,ceiling]
+                   model-exporter-bench formats --log FILE [--outdir DIR] [--limit N]
                    model-exporter-bench generate-agents --lines N --output FILE [--agents 50] [--seed 1] [--rate 50]
 
             """)
