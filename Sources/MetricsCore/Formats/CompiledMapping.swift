@@ -49,6 +49,8 @@ struct CompiledMapping: Sendable {
     var slotLevels: [Int] = []
     var recordLevel = 0
     var requireSlot: Int?
+    /// The values of the require path that make a record (empty: any value).
+    private(set) var requireValues = ValueMap(keys: nil, lengths: nil, values: nil, count: 0)
     var rules: [Rule] = []
     /// Rules by field, for the required-field and default checks.
     var ruleIndex: [Int?] = Array(repeating: nil, count: CallLogParser.Field.allCases.count)
@@ -117,6 +119,7 @@ struct CompiledMapping: Sendable {
         }
         if let require = mapping.require {
             requireSlot = slot(for: require, in: "require")
+            requireValues = ruleStorage.map(mapping.requireValues.map { (Array($0.utf8), MappingScalar.bool(true)) })
         }
         var mapped: Set<Int> = []
         for (field, rule) in mapping.fields {

@@ -7,6 +7,8 @@ struct FormatMapping: Sendable {
     var name: String
     var records: String?
     var require: String?
+    /// With `require: {path: ..., in: [...]}`: the values that make a record; empty: any value.
+    var requireValues: [String] = []
     var fields: [(field: CallLogParser.Field, rule: FieldRule)]
 
     static let fieldNames = CallLogParser.Field.allCases.map(\.key)
@@ -33,7 +35,16 @@ struct FormatMapping: Sendable {
             case "records":
                 if let path = plainText(value) { mapping.records = path } else { problems.append("records must be a path") }
             case "require":
-                if let path = plainText(value) { mapping.require = path } else { problems.append("require must be a path") }
+                if let path = plainText(value) {
+                    mapping.require = path
+                } else if let table = value.mapping, let path = table["path"].flatMap(plainText),
+                          let values = table["in"]?.sequence?.compactMap({ $0.scalar?.string }), !values.isEmpty,
+                          table.count == 2 {
+                    mapping.require = path
+                    mapping.requireValues = values
+                } else {
+                    problems.append("require must be a path, or {path: PATH, in: [VALUE, ...]}")
+                }
             case "fields":
                 sawFields = true
                 guard let table = value.mapping else {

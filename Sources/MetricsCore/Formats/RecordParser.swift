@@ -60,8 +60,12 @@ extension MappedLineScanner {
         for position in records.indices {
             let record = records[position]
             if let require = mapping.requireSlot {
-                let found = capture(require, record: record).kind
-                if found == .absent || found == .null { continue }
+                let found = capture(require, record: record)
+                if found.kind == .absent || found.kind == .null { continue }
+                if !mapping.requireValues.isEmpty,
+                   mapping.requireValues.first(where: { Self.text(of: found, base: base, equals: $0) }) == nil {
+                    continue
+                }
             }
             emit(index, evaluate(record: record, base: base))
             index &+= 1

@@ -118,6 +118,19 @@ struct FormatMappingTests {
         #expect(try parse(Self.spans, line).isEmpty)
     }
 
+    @Test func requireWithValuesSkipsRecordsOfOtherKinds() throws {
+        let yaml = """
+        records: "items[*]"
+        require: {path: kind, in: [call, "7"]}
+        fields: {ts: t, agent: {const: a}, model: m, success: {const: true}, latency_ms: d}
+        """
+        let line = #"{"items":[{"kind":"call","t":1,"m":"x","d":1},{"kind":"tool","t":1,"d":1},{"kind":7,"t":2,"m":"y","d":2},{"t":3}]}"#
+        let parsed = try parse(yaml, line)
+        #expect(parsed.map(\.index) == [0, 1])
+        #expect(try parsed.map { try $0.result.get().model } == ["x", "y"])
+        #expect(throws: FormatMappingError.self) { try CallLogFormat(yaml: "require: {path: kind}\n" + yaml.split(separator: "\n").last!) }
+    }
+
     @Test func statusCodeRangesDeriveSuccess() throws {
         let yaml = """
         fields:

@@ -128,8 +128,10 @@ enum PresetTruth {
             for scopeSpans in (resourceSpans as? [String: Any])?["scopeSpans"] as? [Any] ?? [] {
                 for span in (scopeSpans as? [String: Any])?["spans"] as? [Any] ?? [] {
                     let attributes = (span as? [String: Any])?["attributes"]
-                    // GenAI spans are those with gen_ai.operation.name; the others are skipped.
-                    guard present(attribute(attributes, "gen_ai.operation.name")) != nil else { continue }
+                    // Model-call spans are those whose gen_ai.operation.name is one of the four
+                    // model operations; HTTP, agent and tool spans are skipped.
+                    let operation = (attribute(attributes, "gen_ai.operation.name") as? [String: Any])?["stringValue"] as? String
+                    guard let operation, ["chat", "generate_content", "text_completion", "embeddings"].contains(operation) else { continue }
                     outcomes.append(otelSpan(span as? [String: Any] ?? [:], attributes: attributes, resource: resourceAttributes))
                 }
             }

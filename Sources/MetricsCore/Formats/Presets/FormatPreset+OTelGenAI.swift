@@ -7,7 +7,7 @@ extension FormatPreset {
         yaml: """
         name: otel-genai
         records: "resourceSpans[*].scopeSpans[*].spans[*]"
-        require: "attributes[key=gen_ai.operation.name].value"
+        require: {path: "attributes[key=gen_ai.operation.name].value.stringValue", in: [chat, generate_content, text_completion, embeddings]}
         fields:
           ts:                  {path: endTimeUnixNano, unit: ns}
           request_id:          {path: spanId}
