@@ -22,6 +22,24 @@ struct InspectCommandTests {
         #expect(text.contains("agent "))
     }
 
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("MetricsCoreTests/Fixtures/formats")
+
+    /// Each preset's fixture log (its real shapes, a few bad lines among them) is recognised as that preset.
+    @Test(arguments: ["litellm", "envoy-ai-gateway", "kong-ai-gateway", "otel-genai"])
+    func eachPresetsFixtureLogIsRecognised(preset: String) async throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        let folder = Self.fixtures.appendingPathComponent(preset)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".jsonl") }.sorted()
+        let text = try files.map { try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8) }.joined()
+        try text.write(toFile: dir.file("calls.jsonl"), atomically: true, encoding: .utf8)
+        let run = try await ExporterProcess.run(["inspect", "--calllog.path", dir.file("calls.jsonl")], in: dir.path)
+        let output = String(decoding: run.stdout, as: UTF8.self)
+        #expect(output.contains("Best fit: \(preset) ("), "\(output)")
+        #expect(run.exit.status == 0 || run.exit.status == 1, "\(run.exit): \(run.stderr)")
+    }
+
     @Test func aLogNoFormatFitsExitsOneAndSaysWhatToMap() async throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
