@@ -1,3 +1,7 @@
+// Over 400 lines on purpose: the four formats' independent readings share one set of value
+// rules (the contract's first-problem order), and keeping them side by side is what makes a
+// difference between two presets' readings visible in review.
+
 import Foundation
 import Testing
 @testable import MetricsCore
