@@ -60,9 +60,17 @@ extension MappedLineScanner {
 
     private func pick(_ rule: UnsafePointer<CompiledMapping.Rule>, record: Int, base: UnsafeRawPointer) -> Picked {
         if let constant = rule.pointee.constant { return .constant(constant) }
+        // An empty agent or model on one path falls through to the next path or the default
+        // (LiteLLM writes "" for a key without an alias); when nothing follows it is refused.
+        let fallsThrough = rule.pointee.kind == .nonEmptyText
+        var empty: Capture?
         for slot in rule.pointee.slots {
             let capture = capture(slot, record: record)
             if capture.kind == .absent || capture.kind == .null { continue }
+            if fallsThrough, capture.kind == .string, capture.start == capture.end {
+                empty = empty ?? capture
+                continue
+            }
             if rule.pointee.map.isEmpty, rule.pointee.otherwise == nil { return .captured(capture) }
             if let mapped = rule.pointee.map.first(where: { Self.text(of: capture, base: base, equals: $0) }) {
                 return .constant(mapped)
@@ -71,6 +79,7 @@ extension MappedLineScanner {
             return .captured(capture)
         }
         if let fallback = rule.pointee.fallback { return .constant(fallback) }
+        if let empty { return .captured(empty) }
         return .absent
     }
 

@@ -52,7 +52,7 @@ enum PresetTruth {
         // startTime / endTime / completionStartTime are epoch seconds (floats).
         reading.timestamp(line["endTime"], secondsPerUnit: 1)
         reading.requestID(line["id"])
-        reading.agent(first(member(line, "metadata", "user_api_key_alias"), member(line, "metadata", "user_api_key_team_alias")))
+        reading.agent(label(member(line, "metadata", "user_api_key_alias"), member(line, "metadata", "user_api_key_team_alias"), hasDefault: true))
         reading.model(line["model"])
         reading.variant(member(line, "metadata", "spend_logs_metadata", "variant"))
         // StandardLoggingPayloadStatus is "success" or "failure".
@@ -81,10 +81,10 @@ enum PresetTruth {
         // %START_TIME% is the only time the documented format writes.
         reading.rfc3339(line["start_time"])
         reading.requestID(line["x-request-id"])
-        reading.agent(line["route_name"])
-        reading.model(first(
+        reading.agent(label(line["route_name"], hasDefault: true))
+        reading.model(label(
             line["gen_ai.response.model"], line["gen_ai.request.model_override"], line["genai_model_name_override"],
-            line["gen_ai.request.model"], line["genai_model_name"]
+            line["gen_ai.request.model"], line["genai_model_name"], hasDefault: false
         ))
         reading.success(statusCode: line["response_code"], in: 200...299)
         reading.duration(line["duration"], millisecondsPerUnit: 1)
@@ -104,8 +104,8 @@ enum PresetTruth {
         // started_at is epoch milliseconds.
         reading.timestamp(line["started_at"], secondsPerUnit: 1e-3)
         reading.requestID(first(member(line, "request", "id"), member(line, "response", "headers", "x-kong-request-id")))
-        reading.agent(first(member(line, "consumer", "username"), member(line, "consumer", "custom_id"), member(line, "route", "name")))
-        reading.model(first(member(meta, "response_model"), member(meta, "request_model")))
+        reading.agent(label(member(line, "consumer", "username"), member(line, "consumer", "custom_id"), member(line, "route", "name"), hasDefault: true))
+        reading.model(label(member(meta, "response_model"), member(meta, "request_model"), hasDefault: false))
         reading.success(statusCode: member(line, "response", "status"), in: 100...399)
         reading.duration(member(line, "latencies", "request"), millisecondsPerUnit: 1)
         reading.cost(member(usage, "cost"))
@@ -149,8 +149,8 @@ enum PresetTruth {
         var reading = Reading()
         reading.timestamp(span["endTimeUnixNano"], secondsPerUnit: 1e-9)
         reading.requestID(span["spanId"])
-        reading.agent(first(text("gen_ai.agent.name", in: attributes), text("service.name", in: resource)))
-        reading.model(first(text("gen_ai.response.model", in: attributes), text("gen_ai.request.model", in: attributes)))
+        reading.agent(label(text("gen_ai.agent.name", in: attributes), text("service.name", in: resource), hasDefault: true))
+        reading.model(label(text("gen_ai.response.model", in: attributes), text("gen_ai.request.model", in: attributes), hasDefault: false))
         // Status.code: 0 UNSET, 1 OK, 2 ERROR (enum as an integer in OTLP/JSON, or its name).
         if let code = present(member(span, "status", "code")) {
             let isError = (code as? NSNumber).map { !isBoolean($0) && $0.stringValue == "2" } ?? false
@@ -187,6 +187,17 @@ enum PresetTruth {
 
     static func first(_ values: Any?...) -> Any? {
         values.lazy.compactMap { present($0) }.first
+    }
+
+    /// The first usable label: as `first`, but an empty string falls through to the next
+    /// candidate, or to the default when `hasDefault`; on the last candidate it is kept (and refused).
+    static func label(_ values: Any?..., hasDefault: Bool) -> Any? {
+        let candidates = values.compactMap { present($0) }
+        for (index, value) in candidates.enumerated() {
+            if (value as? String) == "", index < candidates.count - 1 || hasDefault { continue }
+            return value
+        }
+        return nil
     }
 
     static func member(_ value: Any?, _ keys: String...) -> Any? {
