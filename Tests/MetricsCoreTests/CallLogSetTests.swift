@@ -22,23 +22,36 @@ import Testing
         }
     }
 
+    /// The time of this test's tailers: the glob's rescan interval runs out when `drain`
+    /// advances it, not on the machine's clock. A fresh one per test (Swift Testing makes a
+    /// new suite value for each), shared by both ingestors of a restart.
+    let time = ManualClock()
+
     func ingest(_ dir: TemporaryDirectory, pattern: String) throws -> CallIngestor {
         let store = try CallStore(path: dir.file("calls.sqlite"), buckets: .default, logger: logger)
         var configuration = IngestConfiguration(calllogPath: pattern)
         configuration.rotationGrace = 0
+        configuration.tailClock = time.clock
         return try CallIngestor(configuration: configuration, store: store, logger: logger)
     }
 
+    /// Steps until everything written before the call is stored, files that appeared since
+    /// the last glob expansion included.
+    ///
+    /// The glob is expanded at most once per `rescanInterval`, so every step first moves the
+    /// clock past it. One quiet step is not proof: the reader may have begun the poll a step
+    /// waits for before the clock moved (or the file was written). The second of two quiet
+    /// steps in a row waited for a poll that began after the first step's clock advance, so
+    /// some poll since the writes expanded the glob, and it, like every later poll, read nothing.
     func drain(_ ingestor: CallIngestor) {
-        // The glob is expanded at most once a second: poll until quiet past a rescan.
-        let deadline = WallClock.monotonic() + 10
-        var quietSince = WallClock.monotonic()
-        while WallClock.monotonic() < deadline {
+        var quietSteps = 0
+        for _ in 0..<1_000 {
+            time.advance(by: CallLogSet.rescanInterval)
             let outcome = ingestor.step()
-            if outcome.lines > 0 || !outcome.caughtUp { quietSince = WallClock.monotonic() }
-            if WallClock.monotonic() - quietSince > CallLogSet.rescanInterval + 0.2 { return }
-            usleep(20_000)
+            quietSteps = outcome.lines == 0 && outcome.caughtUp ? quietSteps + 1 : 0
+            if quietSteps == 2 { return }
         }
+        Issue.record("the ingestor did not drain: it still reads lines or is behind after 1,000 steps")
     }
 
     func requests(_ ingestor: CallIngestor) -> [String: UInt64] {

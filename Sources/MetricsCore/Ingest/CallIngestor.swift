@@ -62,7 +62,8 @@ public final class CallIngestor {
 
     private func makeReader() throws(StoreError) -> BatchReader {
         let files = CallLogSet(pattern: configuration.calllogPath, stored: try store.openSources(), finished: try store.finishedSources(),
-                               maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace, logger: logger)
+                               maxLineBytes: configuration.maxLineBytes, rotationGrace: configuration.rotationGrace,
+                               clock: configuration.tailClock, logger: logger)
         let reader = BatchReader(files: files, format: configuration.format, nextSourceID: try store.nextSourceID(),
                                  batchLines: configuration.batchLines,
                                  maxLineBytes: configuration.maxLineBytes, idlePoll: idlePoll, logger: logger)

@@ -19,6 +19,8 @@ public struct IngestConfiguration: Sendable {
     public var costBudgets = CostBudgets()
     /// Seconds a renamed-away file is still read after its last new byte.
     public var rotationGrace: Double = 2
+    /// What the tailers time the rotation grace and the glob rescan on; tests advance their own.
+    public var tailClock: MonotonicClock = .system
     public var retention = RetentionPolicy()
     public var version = "dev"
 

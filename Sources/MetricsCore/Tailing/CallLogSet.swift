@@ -15,6 +15,7 @@ public final class CallLogSet {
     private let isGlob: Bool
     private let maxLineBytes: Int
     private let rotationGrace: Double
+    private let clock: MonotonicClock
     private let logger: Logger
     private var tailers: [String: CallLogTailer] = [:]
     /// Files read to their end, by identity, with their fingerprints.
@@ -22,28 +23,32 @@ public final class CallLogSet {
     private var lastScan = -Double.infinity
     static let rescanInterval = 1.0
 
-    public init(pattern: String, stored: [SourceFile], finished: [SourceFile], maxLineBytes: Int, rotationGrace: Double = 2, logger: Logger) {
+    /// - Parameter clock: times the rescan interval and, in every tailer, the rotation grace.
+    public init(pattern: String, stored: [SourceFile], finished: [SourceFile], maxLineBytes: Int, rotationGrace: Double = 2,
+                clock: MonotonicClock = .system, logger: Logger) {
         self.pattern = pattern
         self.isGlob = pattern.contains { "*?[".contains($0) }
         self.maxLineBytes = maxLineBytes
         self.rotationGrace = rotationGrace
+        self.clock = clock
         self.logger = logger
         for source in finished { finishedFiles[source.identity] = source.fingerprint }
         // Only files of this pattern: sources of a path no longer configured are left alone.
         let followed = stored.filter { isGlob ? fnmatch(pattern, $0.path, FNM_PATHNAME) == 0 : $0.path == pattern }
         let byPath = Dictionary(grouping: followed, by: \.path)
         for (path, sources) in byPath {
-            tailers[path] = CallLogTailer(path: path, stored: sources, maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, logger: logger)
+            tailers[path] = CallLogTailer(path: path, stored: sources, maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, clock: clock, logger: logger)
         }
         if !isGlob && tailers[pattern] == nil {
-            tailers[pattern] = CallLogTailer(path: pattern, stored: [], maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, logger: logger)
+            tailers[pattern] = CallLogTailer(path: pattern, stored: [], maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, clock: clock, logger: logger)
         }
     }
 
     /// Polls every file, up to about `lineBudget` lines in all.
     public func poll(into sink: some CallLogSink, lineBudget: Int) throws -> (lines: Int, bytes: Int64, caughtUp: Bool) {
-        if isGlob && WallClock.monotonic() - lastScan >= Self.rescanInterval {
-            lastScan = WallClock.monotonic()
+        let now = clock.now()
+        if isGlob && now - lastScan >= Self.rescanInterval {
+            lastScan = now
             scan()
         }
         var lines = 0
@@ -78,7 +83,7 @@ public final class CallLogSet {
             if open.contains(identity) { continue }
             if let fingerprint = finishedFiles[identity], Self.startsWith(path: path, fingerprint) { continue }
             logger.info("call log matched the pattern", metadata: ["file": "\(path)", "pattern": "\(pattern)"])
-            tailers[path] = CallLogTailer(path: path, stored: [], maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, logger: logger)
+            tailers[path] = CallLogTailer(path: path, stored: [], maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, clock: clock, logger: logger)
         }
         // Forget paths that are gone and fully read (dated logs deleted by their rotation).
         for (path, tailer) in tailers where tailer.isIdle && !matches.contains(path) {

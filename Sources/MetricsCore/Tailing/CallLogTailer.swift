@@ -30,6 +30,7 @@ public final class CallLogTailer {
     public let path: String
     private let maxLineBytes: Int
     private let rotationGrace: Double
+    private let clock: MonotonicClock
     private let logger: Logger
 
     private var active: TailedFile?
@@ -44,10 +45,13 @@ public final class CallLogTailer {
     /// - Parameters:
     ///   - stored: the sources not finished in the last run, from the store.
     ///   - rotationGrace: seconds a renamed-away file is still read after its last new byte.
-    public init(path: String, stored: [SourceFile], maxLineBytes: Int, rotationGrace: Double = 2, logger: Logger) {
+    ///   - clock: what the grace is measured on; tests pass one they advance by hand.
+    public init(path: String, stored: [SourceFile], maxLineBytes: Int, rotationGrace: Double = 2,
+                clock: MonotonicClock = .system, logger: Logger) {
         self.path = path
         self.maxLineBytes = maxLineBytes
         self.rotationGrace = rotationGrace
+        self.clock = clock
         self.logger = logger
         self.toResume = stored
     }
@@ -78,7 +82,7 @@ public final class CallLogTailer {
                 caughtUp = false
                 return (lines, bytes, caughtUp)
             }
-            if WallClock.monotonic() - max(file.lastDataAt, file.rotatedAt ?? 0) >= rotationGrace {
+            if clock.now() - max(file.lastDataAt, file.rotatedAt ?? 0) >= rotationGrace {
                 bytes += file.flushPartialLine(into: sink)
                 finished.append(SourcePosition(id: file.sourceID, readOffset: file.readOffset, fingerprint: file.fingerprint, state: .finished))
                 finishedIdentities[file.sourceID] = file.identity
@@ -117,7 +121,7 @@ public final class CallLogTailer {
             let identity = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
             if identity != file.identity {
                 logger.info("call log rotated; finishing the old file and following the new one", metadata: ["file": "\(path)"])
-                file.rotatedAt = WallClock.monotonic()
+                file.rotatedAt = clock.now()
                 draining.append(file)
                 active = nil
                 sink.fileRotated(source: file.sourceID)
@@ -220,7 +224,8 @@ public final class CallLogTailer {
             close(fd)
             throw error
         }
-        active = TailedFile(fd: fd, identity: identity, sourceID: id, path: path, fingerprint: fingerprint, offset: 0, maxLineBytes: maxLineBytes)
+        active = TailedFile(fd: fd, identity: identity, sourceID: id, path: path, fingerprint: fingerprint, offset: 0,
+                            maxLineBytes: maxLineBytes, clock: clock)
         logger.info("following call log", metadata: ["file": "\(path)", "source": "\(id)", "size": "\(st.st_size)"])
     }
 
@@ -235,7 +240,7 @@ public final class CallLogTailer {
                 continue
             }
             let file = TailedFile(fd: fd, identity: source.identity, sourceID: source.id, path: foundPath,
-                                  fingerprint: source.fingerprint, offset: source.readOffset, maxLineBytes: maxLineBytes)
+                                  fingerprint: source.fingerprint, offset: source.readOffset, maxLineBytes: maxLineBytes, clock: clock)
             if (file.size() ?? 0) < source.readOffset {
                 logger.warning("call log is shorter than the stored position; reading again from the start",
                                metadata: ["file": "\(foundPath)", "offset": "\(source.readOffset)"])
@@ -247,7 +252,7 @@ public final class CallLogTailer {
                 pathExists = true
                 logger.info("resuming call log", metadata: ["file": "\(path)", "source": "\(source.id)", "offset": "\(source.readOffset)"])
             } else {
-                file.rotatedAt = WallClock.monotonic()
+                file.rotatedAt = clock.now()
                 draining.append(file)
                 logger.info("resuming rotated call log", metadata: ["file": "\(foundPath)", "source": "\(source.id)", "offset": "\(source.readOffset)"])
             }

@@ -30,8 +30,10 @@ final class TailedFile {
     private var end = 0
     private var skip: (lineStart: Int64, length: Int64, excerpt: [UInt8])?
     private let maxLineBytes: Int
+    private let clock: MonotonicClock
 
-    init(fd: Int32, identity: FileIdentity, sourceID: Int64, path: String, fingerprint: [UInt8], offset: Int64, maxLineBytes: Int) {
+    init(fd: Int32, identity: FileIdentity, sourceID: Int64, path: String, fingerprint: [UInt8], offset: Int64, maxLineBytes: Int,
+         clock: MonotonicClock) {
         self.fd = fd
         self.identity = identity
         self.sourceID = sourceID
@@ -40,7 +42,8 @@ final class TailedFile {
         self.offset = offset
         self.nextRead = offset
         self.maxLineBytes = maxLineBytes
-        self.lastDataAt = WallClock.monotonic()
+        self.clock = clock
+        self.lastDataAt = clock.now()
         buffer = .allocate(byteCount: min(maxLineBytes, 4 * Self.readChunk) + Self.readChunk, alignment: 16)
     }
 
@@ -161,7 +164,7 @@ final class TailedFile {
                 // point ever read keep a renamed file's grace period open.
                 if nextRead > highWater {
                     highWater = nextRead
-                    lastDataAt = WallClock.monotonic()
+                    lastDataAt = clock.now()
                 }
                 bufferHasNewData = true
             }

@@ -136,11 +136,15 @@ final class CallLogWriter {
 }
 
 /// A call log in a fresh directory with a tailer and its recorder, stepped by hand: the tests
-/// call `poll()` after every file operation instead of waiting for the ingest loop.
+/// call `poll()` after every file operation instead of waiting for the ingest loop, and time
+/// (the rotation grace) moves only when `time` is advanced, by `settle()` or by a test.
 final class TailerBench {
     let directory = TemporaryDirectory()
     let path: String
     let recorder = TailRecorder()
+    /// The tailer's clock, shared across `restart()`: only the grace's length matters, not
+    /// where a new process's monotonic clock starts.
+    let time = ManualClock()
     private(set) var tailer: CallLogTailer
     let maxLineBytes: Int
     private(set) var rotationGrace: Double
@@ -148,12 +152,14 @@ final class TailerBench {
     static let logger = Logger(label: "CallLogTailerTests") { _ in SwiftLogNoOpLogHandler() }
 
     /// - Parameter rotationGrace: 0 by default, so a renamed file is finished on the poll after
-    ///   it was read to its end and the tests need not wait.
+    ///   it was read to its end, as most tests want; a test of the grace itself passes one and
+    ///   lets `settle()` (or `time`) run it out.
     init(maxLineBytes: Int = 1 << 20, rotationGrace: Double = 0) {
         path = directory.file("calls.jsonl")
         self.maxLineBytes = maxLineBytes
         self.rotationGrace = rotationGrace
-        tailer = CallLogTailer(path: path, stored: [], maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, logger: Self.logger)
+        tailer = CallLogTailer(path: path, stored: [], maxLineBytes: maxLineBytes, rotationGrace: rotationGrace,
+                               clock: time.clock, logger: Self.logger)
     }
 
     func file(_ name: String) -> String { directory.file(name) }
@@ -166,23 +172,20 @@ final class TailerBench {
         try tailer.poll(into: recorder, lineBudget: lineBudget)
     }
 
-    /// Polls until a poll reads nothing, is caught up and no renamed file is left open; waits
-    /// out the rotation grace when there is one. Returns the number of polls.
+    /// Polls until a poll reads nothing, is caught up and no renamed file is left open; lets
+    /// the rotation grace run out when there is one. Returns the number of polls.
     @discardableResult
-    func settle(timeout: Double = 10) throws -> Int {
-        let deadline = WallClock.monotonic() + timeout
-        var polls = 0
-        while true {
+    func settle(maxPolls: Int = 10_000) throws -> Int {
+        for polls in 1...maxPolls {
             let result = try poll()
-            polls += 1
             if result.caughtUp && result.lines == 0 && result.bytes == 0 && tailer.status.drainingFiles == 0 { return polls }
-            if WallClock.monotonic() > deadline {
-                Issue.record("the tailer did not settle within \(timeout) s (\(tailer.status.drainingFiles) renamed files open)")
-                return polls
-            }
-            // Only while a grace period runs out: a poll interval, not a wait for some event.
-            if result.lines == 0 && result.bytes == 0 && rotationGrace > 0 { usleep(1_000) }
+            // A poll that read nothing while a renamed file is open: what is left is the grace,
+            // a stretch with no new bytes. Nothing is written during settle(), so the whole
+            // grace passing at once is what a real clock would also show, minus the wait.
+            if result.lines == 0 && result.bytes == 0 && tailer.status.drainingFiles > 0 { time.advance(by: rotationGrace) }
         }
+        Issue.record("the tailer did not settle within \(maxPolls) polls (\(tailer.status.drainingFiles) renamed files open)")
+        return maxPolls
     }
 
     /// Replaces the tailer by one started as after a restart: from the sources the store would
@@ -190,7 +193,8 @@ final class TailerBench {
     func restart(stored: [SourceFile]? = nil, rotationGrace: Double? = nil) {
         let sources = stored ?? recorder.storedSources(after: tailer.positions())
         if let rotationGrace { self.rotationGrace = rotationGrace }
-        tailer = CallLogTailer(path: path, stored: sources, maxLineBytes: maxLineBytes, rotationGrace: self.rotationGrace, logger: Self.logger)
+        tailer = CallLogTailer(path: path, stored: sources, maxLineBytes: maxLineBytes, rotationGrace: self.rotationGrace,
+                               clock: time.clock, logger: Self.logger)
     }
 
     /// rename(2) within the directory, as logrotate does; the call log by default.
