@@ -9,7 +9,8 @@ struct StoreBenchmark {
         try DatabaseFiles.create(databasePath)
         defer { DatabaseFiles.remove(databasePath) }
         let store = try CallStore(path: databasePath, buckets: .default, logger: DatabaseFiles.silentLogger)
-        var aggregator = try store.loadAggregator(limits: LabelLimits())
+        var aggregator = CallAggregator(buckets: store.buckets, limits: LabelLimits())
+        aggregator.restore(try store.loadTotals().totals)
         let source = DatabaseFiles.sourceID
         return try Measurement.time {
             var inBatch = 0
@@ -18,13 +19,13 @@ struct StoreBenchmark {
                 inBatch += 1
                 if inBatch == batch {
                     try store.updateSource(id: source, readOffset: offset, fingerprint: [], state: .active)
-                    try store.commit(&aggregator)
+                    try store.commit(aggregator.takeChanges())
                     inBatch = 0
                 }
             }
             if inBatch > 0 {
                 try store.updateSource(id: source, readOffset: parsed.offsets.last ?? 0, fingerprint: [], state: .active)
-                try store.commit(&aggregator)
+                try store.commit(aggregator.takeChanges())
             }
             return parsed.records.count
         }

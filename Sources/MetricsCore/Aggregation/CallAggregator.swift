@@ -7,7 +7,6 @@ public struct CallAggregator: Sendable {
     struct Entry: Sendable {
         var key: SeriesKey
         var totals: SeriesTotals
-        var rowID: Int64?
         var dirty: Bool
         /// Not stored: after a restart, buckets get exemplars again with the next requests.
         var exemplars: [Exemplar?] = []
@@ -27,19 +26,19 @@ public struct CallAggregator: Sendable {
         self.limits = limits
     }
 
-    /// Restores state loaded from the store; entries loaded this way are clean.
-    mutating func restore(series: [(key: SeriesKey, totals: SeriesTotals, rowID: Int64)], counters: ExporterCounters) {
+    /// Restores the totals loaded from the store; entries restored this way are clean.
+    public mutating func restore(_ stored: RunningTotals) {
         entries = []
         index = [:]
         errorTypes = []
         fallbackModels = []
-        for item in series {
+        for item in stored.series {
             index[item.key] = entries.count
-            entries.append(Entry(key: item.key, totals: item.totals, rowID: item.rowID, dirty: false))
+            entries.append(Entry(key: item.key, totals: item.totals, dirty: false))
             errorTypes.formUnion(item.totals.errorsByType.keys)
             fallbackModels.formUnion(item.totals.fallbacksByModel.keys)
         }
-        self.counters = counters
+        counters = stored.counters
         countersDirty = false
     }
 
@@ -96,28 +95,23 @@ public struct CallAggregator: Sendable {
         countersDirty = true
     }
 
-    /// The series changed since the last call, with their row ids (nil for new series); marks them clean.
-    mutating func takeDirtySeries() -> [(position: Int, key: SeriesKey, totals: SeriesTotals, rowID: Int64?)] {
-        var result: [(position: Int, key: SeriesKey, totals: SeriesTotals, rowID: Int64?)] = []
+    /// What changed since the last call, for the store to save in the batch's transaction;
+    /// marks everything clean. When that transaction fails, the caller restores from the store.
+    public mutating func takeChanges() -> TotalsChanges {
+        var changes = TotalsChanges()
         for i in entries.indices where entries[i].dirty {
             entries[i].dirty = false
-            result.append((i, entries[i].key, entries[i].totals, entries[i].rowID))
+            changes.series.append((entries[i].key, entries[i].totals))
         }
-        return result
+        if countersDirty { changes.counters = counters }
+        countersDirty = false
+        return changes
     }
 
-    mutating func markAllDirty() {
+    /// Everything is saved again at the next commit (after the store rebuilt histograms).
+    public mutating func markAllDirty() {
         for i in entries.indices { entries[i].dirty = true }
         countersDirty = true
-    }
-
-    mutating func setRowID(_ rowID: Int64, at position: Int) {
-        entries[position].rowID = rowID
-    }
-
-    mutating func takeCountersDirty() -> Bool {
-        defer { countersDirty = false }
-        return countersDirty
     }
 
     /// The series as they stand, for a snapshot.
@@ -139,7 +133,7 @@ public struct CallAggregator: Sendable {
         index[key] = entries.count
         var totals = SeriesTotals(bucketCount: buckets.bounds.count)
         totals.createdTimestamp = WallClock.now()
-        entries.append(Entry(key: key, totals: totals, rowID: nil, dirty: true))
+        entries.append(Entry(key: key, totals: totals, dirty: true))
         return entries.count - 1
     }
 

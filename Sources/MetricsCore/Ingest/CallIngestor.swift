@@ -49,7 +49,7 @@ public final class CallIngestor {
         self.store = store
         self.logger = logger
         lastStatus = CallLogStatus(path: configuration.calllogPath)
-        aggregator = try store.loadAggregator(limits: configuration.limits)
+        aggregator = try Self.loadAggregator(from: store, limits: configuration.limits)
         for key in configuration.knownSeries { aggregator.declare(key, at: WallClock.now()) }
         committed = aggregator
         needsCommit = !configuration.knownSeries.isEmpty
@@ -147,7 +147,7 @@ public final class CallIngestor {
             try store.updateSource(id: position.id, readOffset: position.readOffset,
                                    fingerprint: position.fingerprint, state: position.state)
         }
-        try store.commit(&aggregator)
+        try store.commit(aggregator.takeChanges())
         committed = aggregator
         revision &+= 1
         needsCommit = false
@@ -169,8 +169,18 @@ public final class CallIngestor {
         logger.error("storing a batch failed; retrying from the last commit", metadata: ["error": "\(error)"])
     }
 
+    /// The aggregator, restored from the store's totals: the one place the two meet.
+    private static func loadAggregator(from store: CallStore, limits: LabelLimits) throws(StoreError) -> CallAggregator {
+        let loaded = try store.loadTotals()
+        var aggregator = CallAggregator(buckets: store.buckets, limits: limits)
+        aggregator.restore(loaded.totals)
+        // Histograms rebuilt with new bounds are saved with them at the next commit.
+        if loaded.rebuiltHistograms { aggregator.markAllDirty() }
+        return aggregator
+    }
+
     private func reload() throws(StoreError) {
-        aggregator = try store.loadAggregator(limits: configuration.limits)
+        aggregator = try Self.loadAggregator(from: store, limits: configuration.limits)
         for key in configuration.knownSeries { aggregator.declare(key, at: WallClock.now()) }
         committed = aggregator
         reader = try makeReader()

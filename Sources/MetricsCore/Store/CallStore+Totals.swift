@@ -1,18 +1,21 @@
 // CallStore's commit: the running totals of the batch (series, error and fallback counts,
-// exporter counters) written in the batch's transaction, then COMMIT.
+// exporter counters) written in the batch's transaction, then COMMIT. Series are keyed by
+// their labels; which row holds a series is the store's own business (`seriesRowIDs`).
 
 extension CallStore {
     /// Writes the totals that changed and commits the batch. On error the transaction is
     /// rolled back and the caller must reload its state from the store.
-    public func commit(_ aggregator: inout CallAggregator) throws(SQLiteError) {
+    public func commit(_ changes: TotalsChanges) throws(SQLiteError) {
         try beginIfNeeded()
+        var inserted: [(SeriesKey, Int64)] = []
         do {
-            for item in aggregator.takeDirtySeries() {
-                let rowID = try saveSeries(item.key, item.totals, rowID: item.rowID)
-                if item.rowID == nil { aggregator.setRowID(rowID, at: item.position) }
+            for item in changes.series {
+                let rowID = seriesRowIDs[item.key]
+                let saved = try saveSeries(item.key, item.totals, rowID: rowID)
+                if rowID == nil { inserted.append((item.key, saved)) }
             }
-            if aggregator.takeCountersDirty() {
-                try saveCounters(aggregator.counters)
+            if let counters = changes.counters {
+                try saveCounters(counters)
             }
             try db.execute("COMMIT")
             inTransaction = false
@@ -20,6 +23,8 @@ extension CallStore {
             rollback()
             throw error
         }
+        // Only now: a series row inserted by a transaction that rolled back does not exist.
+        for (key, rowID) in inserted { seriesRowIDs[key] = rowID }
     }
 
     public func rollback() {

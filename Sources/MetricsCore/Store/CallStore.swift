@@ -26,7 +26,10 @@ public final class CallStore {
     public let path: String
     let db: SQLiteConnection
     private let logger: Logger
-    private let buckets: LatencyBuckets
+    /// The latency histogram bounds the totals are kept in (stored ones that differ are rebuilt).
+    public let buckets: LatencyBuckets
+    /// Which `series` row holds each series; filled by `loadTotals`, extended by `commit`.
+    var seriesRowIDs: [SeriesKey: Int64] = [:]
     var bucketBounds: [Double] { buckets.bounds }
     var inTransaction = false
     private var rowText = RowText()
@@ -168,13 +171,15 @@ public final class CallStore {
         }
     }
 
-    /// Loads the stored totals into a fresh aggregator. When the configured histogram buckets
-    /// differ from the stored ones, rebuilds the latency histograms from the stored calls.
-    public func loadAggregator(limits: LabelLimits) throws(StoreError) -> CallAggregator {
-        var aggregator = CallAggregator(buckets: buckets, limits: limits)
+    /// Loads the stored totals. When the configured histogram buckets differ from the stored
+    /// ones, rebuilds the latency histograms from the stored calls and says so
+    /// (`rebuiltHistograms`): the caller saves every series again at its next commit.
+    public func loadTotals() throws(StoreError) -> (totals: RunningTotals, rebuiltHistograms: Bool) {
+        let loaded: RunningTotals
+        let bucketsChanged: Bool
         do {
             let storedBuckets = try meta("latency_buckets")
-            let bucketsChanged = storedBuckets != nil && storedBuckets != buckets.canonicalText
+            bucketsChanged = storedBuckets != nil && storedBuckets != buckets.canonicalText
             var series: [Int64: (key: SeriesKey, totals: SeriesTotals)] = [:]
             let select = try db.prepare("""
                 SELECT id, agent, model, variant, requests_success, requests_error, cost_usd, input_tokens,
@@ -221,20 +226,16 @@ public final class CallStore {
                                metadata: ["stored": "\(storedBuckets ?? "")", "configured": "\(buckets.canonicalText)"])
                 try rebuildLatency(&series)
             }
-            aggregator.restore(
-                series: series.sorted { $0.key < $1.key }.map { (key: $0.value.key, totals: $0.value.totals, rowID: $0.key) },
-                counters: try loadCounters())
-            if bucketsChanged {
-                // Persist the rebuilt histograms with the new bounds at the next commit.
-                aggregator.markAllDirty()
-            }
+            seriesRowIDs = Dictionary(uniqueKeysWithValues: series.map { ($0.value.key, $0.key) })
+            loaded = RunningTotals(series: series.values.sorted { $0.key < $1.key }.map { (key: $0.key, totals: $0.totals) },
+                                   counters: try loadCounters())
             if storedBuckets != buckets.canonicalText {
                 try setMeta("latency_buckets", buckets.canonicalText)
             }
         } catch {
             throw StoreError.wrap("cannot load the stored totals", error)
         }
-        return aggregator
+        return (loaded, bucketsChanged)
     }
 
     private func rebuildLatency(_ series: inout [Int64: (key: SeriesKey, totals: SeriesTotals)]) throws(SQLiteError) {

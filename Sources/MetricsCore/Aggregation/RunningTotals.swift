@@ -1,0 +1,26 @@
+/// The running totals as plain values keyed by series: what the store loads and saves, and
+/// what the aggregator restores from and hands back after a batch. Neither side learns how
+/// the other keeps them: the aggregator knows nothing of SQLite or row ids, and the store
+/// knows nothing of label bounds, exemplars or dirty flags.
+public struct RunningTotals: Sendable {
+    /// Every series, in key order.
+    public var series: [(key: SeriesKey, totals: SeriesTotals)]
+    public var counters: ExporterCounters
+
+    public init(series: [(key: SeriesKey, totals: SeriesTotals)] = [], counters: ExporterCounters = ExporterCounters()) {
+        self.series = series
+        self.counters = counters
+    }
+}
+
+/// What changed since the last commit: the series whose totals moved and, when any counter
+/// moved, the exporter counters. Saved in the batch's transaction.
+public struct TotalsChanges: Sendable {
+    public var series: [(key: SeriesKey, totals: SeriesTotals)]
+    public var counters: ExporterCounters?
+
+    public init(series: [(key: SeriesKey, totals: SeriesTotals)] = [], counters: ExporterCounters? = nil) {
+        self.series = series
+        self.counters = counters
+    }
+}
