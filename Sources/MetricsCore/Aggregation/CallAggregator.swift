@@ -3,7 +3,7 @@
 ///
 /// Owned by the ingest thread; scrapes never touch it — they read the `MetricsSnapshot`
 /// published after each commit.
-public struct CallAggregator: Sendable {
+package struct CallAggregator: Sendable {
     struct Entry: Sendable {
         var key: SeriesKey
         var totals: SeriesTotals
@@ -12,22 +12,22 @@ public struct CallAggregator: Sendable {
         var exemplars: [Exemplar?] = []
     }
 
-    public let buckets: LatencyBuckets
-    public let limits: LabelLimits
+    package let buckets: LatencyBuckets
+    package let limits: LabelLimits
     private(set) var entries: [Entry] = []
     private var index: [SeriesKey: Int] = [:]
     private var errorTypes: Set<String> = []
     private var fallbackModels: Set<String> = []
-    public private(set) var counters = ExporterCounters()
+    package private(set) var counters = ExporterCounters()
     private(set) var countersDirty = false
 
-    public init(buckets: LatencyBuckets, limits: LabelLimits) {
+    package init(buckets: LatencyBuckets, limits: LabelLimits) {
         self.buckets = buckets
         self.limits = limits
     }
 
     /// Restores the totals loaded from the store; entries restored this way are clean.
-    public mutating func restore(_ stored: RunningTotals) {
+    package mutating func restore(_ stored: RunningTotals) {
         entries = []
         index = [:]
         errorTypes = []
@@ -42,18 +42,18 @@ public struct CallAggregator: Sendable {
         countersDirty = false
     }
 
-    public var seriesCount: Int { entries.count }
+    package var seriesCount: Int { entries.count }
 
     /// Creates a zero series (both outcomes at 0) so `rate()` works before its first request.
     /// Its last-request time starts at `time`: an agent expected to have traffic that never
     /// sends any trips ModelUnavailable like one that stopped.
-    public mutating func declare(_ key: SeriesKey, at time: Double) {
+    package mutating func declare(_ key: SeriesKey, at time: Double) {
         guard index[key] == nil else { return }
         let i = entryIndex(for: key, countFold: false)
         entries[i].totals.lastTimestamp = time
     }
 
-    public mutating func add(_ call: CallRecord) {
+    package mutating func add(_ call: CallRecord) {
         let i = entryIndex(for: SeriesKey(agent: call.agent, model: call.model, variant: call.variant), countFold: true)
         var errorType: String?
         if let error = call.error { errorType = boundedErrorType(error) }
@@ -70,7 +70,7 @@ public struct CallAggregator: Sendable {
         countersDirty = true
     }
 
-    public mutating func reject(_ reason: RejectReason) {
+    package mutating func reject(_ reason: RejectReason) {
         counters.rejectedLines[reason, default: 0] &+= 1
         countersDirty = true
     }
@@ -97,7 +97,7 @@ public struct CallAggregator: Sendable {
 
     /// What changed since the last call, for the store to save in the batch's transaction;
     /// marks everything clean. When that transaction fails, the caller restores from the store.
-    public mutating func takeChanges() -> TotalsChanges {
+    package mutating func takeChanges() -> TotalsChanges {
         var changes = TotalsChanges()
         for i in entries.indices where entries[i].dirty {
             entries[i].dirty = false
@@ -109,13 +109,13 @@ public struct CallAggregator: Sendable {
     }
 
     /// Everything is saved again at the next commit (after the store rebuilt histograms).
-    public mutating func markAllDirty() {
+    package mutating func markAllDirty() {
         for i in entries.indices { entries[i].dirty = true }
         countersDirty = true
     }
 
     /// The series as they stand, for a snapshot.
-    public var series: [PublishedSeries] {
+    package var series: [PublishedSeries] {
         entries.map { PublishedSeries(key: $0.key, totals: $0.totals, exemplars: $0.exemplars) }
     }
 

@@ -1,15 +1,15 @@
 /// Bounds on label values taken from the log, so that a gateway bug (an agent name with a
 /// request id in it, say) cannot create unbounded series and exhaust memory. Past a bound,
 /// new values fold into `other`; `model_exporter_folded_lines_total{label}` counts it.
-public struct LabelLimits: Sendable, Equatable {
+package struct LabelLimits: Sendable, Equatable {
     /// Distinct (agent, model, variant) combinations.
-    public var maxSeries: Int
+    package var maxSeries: Int
     /// Distinct `error_type` values across all series.
-    public var maxErrorTypes: Int
+    package var maxErrorTypes: Int
     /// Distinct `fallback_model` values across all series.
-    public var maxFallbackModels: Int
+    package var maxFallbackModels: Int
 
-    public init(maxSeries: Int = 1000, maxErrorTypes: Int = 100, maxFallbackModels: Int = 100) {
+    package init(maxSeries: Int = 1000, maxErrorTypes: Int = 100, maxFallbackModels: Int = 100) {
         self.maxSeries = maxSeries
         self.maxErrorTypes = maxErrorTypes
         self.maxFallbackModels = maxFallbackModels

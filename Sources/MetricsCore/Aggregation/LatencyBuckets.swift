@@ -1,31 +1,31 @@
 /// Upper bounds, in seconds, of the request-duration histogram (the +Inf bucket is implicit).
-public struct LatencyBuckets: Sendable, Equatable {
-    public let bounds: [Double]
+package struct LatencyBuckets: Sendable, Equatable {
+    package let bounds: [Double]
 
     /// 5 and 10 seconds are the HighModelLatency and VeryHighModelLatency thresholds: a P95
     /// interpolated between buckets on either side of them would blur the alert.
-    public static let `default` = LatencyBuckets(uncheckedBounds: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 30, 60])
+    package static let `default` = LatencyBuckets(uncheckedBounds: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 30, 60])
 
     /// Time to first token: OpenTelemetry's advice for `gen_ai.server.time_to_first_token`
     /// (0.001 … 10 s), with 0.75 s added so that a p95 around the usual 0.5–1 s interactive
     /// target is not interpolated across a half-second bucket, and 2.5 s kept as the
     /// HighTimeToFirstToken threshold.
-    public static let timeToFirstToken = LatencyBuckets(uncheckedBounds: [
+    package static let timeToFirstToken = LatencyBuckets(uncheckedBounds: [
         0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
     ])
 
     /// Time per output token after the first: OpenTelemetry's advice for
     /// `gen_ai.server.time_per_output_token` (0.01 … 2.5 s).
-    public static let timePerOutputToken = LatencyBuckets(uncheckedBounds: [
+    package static let timePerOutputToken = LatencyBuckets(uncheckedBounds: [
         0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5,
     ])
 
-    public enum ValidationError: Error, CustomStringConvertible, Equatable {
+    package enum ValidationError: Error, CustomStringConvertible, Equatable {
         case empty
         case notIncreasing(Double, Double)
         case notPositiveFinite(Double)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .empty: "histogram buckets: give at least one bucket bound"
             case let .notIncreasing(a, b): "histogram buckets must be strictly increasing: \(a) is followed by \(b)"
@@ -34,7 +34,7 @@ public struct LatencyBuckets: Sendable, Equatable {
         }
     }
 
-    public init(bounds: [Double]) throws(ValidationError) {
+    package init(bounds: [Double]) throws(ValidationError) {
         guard !bounds.isEmpty else { throw .empty }
         for bound in bounds where !(bound.isFinite && bound > 0) { throw .notPositiveFinite(bound) }
         for (a, b) in zip(bounds, bounds.dropFirst()) where !(a < b) { throw .notIncreasing(a, b) }
@@ -47,7 +47,7 @@ public struct LatencyBuckets: Sendable, Equatable {
 
     /// Index of the first bucket whose bound is ≥ seconds; `bounds.count` is the +Inf bucket.
     @inline(__always)
-    public func index(for seconds: Double) -> Int {
+    package func index(for seconds: Double) -> Int {
         // Linear: a dozen bounds, and most requests land in the first few.
         var i = 0
         while i < bounds.count && seconds > bounds[i] { i &+= 1 }
@@ -55,7 +55,7 @@ public struct LatencyBuckets: Sendable, Equatable {
     }
 
     /// The canonical text of the bounds, stored with the totals to detect a configuration change.
-    public var canonicalText: String {
+    package var canonicalText: String {
         bounds.map { PrometheusNumber.format($0) }.joined(separator: ",")
     }
 }

@@ -2,29 +2,29 @@
 /// published; the exposition is a pure function of it. Liveness (the ingest loop's heartbeat)
 /// is not part of it: it lives beside it on `MetricsBoard`, so a beat never invalidates the
 /// rendered exposition.
-public struct MetricsSnapshot: Sendable {
+package struct MetricsSnapshot: Sendable {
     /// Model series; empty until the first catch-up is done, so that Prometheus never sees
     /// history as a burst of traffic.
-    public var series: [PublishedSeries] = []
-    public var buckets: LatencyBuckets = .default
-    public var counters = ExporterCounters()
-    public var calllog = CallLogStatus(path: "")
-    public var catchUpComplete = false
-    public var seriesCount = 0
-    public var seriesLimit = 0
+    package var series: [PublishedSeries] = []
+    package var buckets: LatencyBuckets = .default
+    package var counters = ExporterCounters()
+    package var calllog = CallLogStatus(path: "")
+    package var catchUpComplete = false
+    package var seriesCount = 0
+    package var seriesLimit = 0
     /// Wall-clock time of the last successful commit, epoch seconds.
-    public var lastCommitTime: Double?
-    public var commits: UInt64 = 0
+    package var lastCommitTime: Double?
+    package var commits: UInt64 = 0
     /// Failed commits since the process started.
-    public var storeErrors: UInt64 = 0
+    package var storeErrors: UInt64 = 0
     /// The last store error, cleared by the next successful commit.
-    public var lastStoreError: String?
-    public var storagePath = ""
-    public var version = "dev"
-    public var startTime: Double = 0
+    package var lastStoreError: String?
+    package var storagePath = ""
+    package var version = "dev"
+    package var startTime: Double = 0
     /// Error classes written at zero for every series (`--metrics.known-error-types`).
-    public var knownErrorTypes: [String] = []
-    public var costBudgets = CostBudgets()
+    package var knownErrorTypes: [String] = []
+    package var costBudgets = CostBudgets()
 
-    public init() {}
+    package init() {}
 }

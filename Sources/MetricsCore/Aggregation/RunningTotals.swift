@@ -2,12 +2,12 @@
 /// what the aggregator restores from and hands back after a batch. Neither side learns how
 /// the other keeps them: the aggregator knows nothing of SQLite or row ids, and the store
 /// knows nothing of label bounds, exemplars or dirty flags.
-public struct RunningTotals: Sendable {
+package struct RunningTotals: Sendable {
     /// Every series, in key order.
-    public var series: [(key: SeriesKey, totals: SeriesTotals)]
-    public var counters: ExporterCounters
+    package var series: [(key: SeriesKey, totals: SeriesTotals)]
+    package var counters: ExporterCounters
 
-    public init(series: [(key: SeriesKey, totals: SeriesTotals)] = [], counters: ExporterCounters = ExporterCounters()) {
+    package init(series: [(key: SeriesKey, totals: SeriesTotals)] = [], counters: ExporterCounters = ExporterCounters()) {
         self.series = series
         self.counters = counters
     }
@@ -15,11 +15,11 @@ public struct RunningTotals: Sendable {
 
 /// What changed since the last commit: the series whose totals moved and, when any counter
 /// moved, the exporter counters. Saved in the batch's transaction.
-public struct TotalsChanges: Sendable {
-    public var series: [(key: SeriesKey, totals: SeriesTotals)]
-    public var counters: ExporterCounters?
+package struct TotalsChanges: Sendable {
+    package var series: [(key: SeriesKey, totals: SeriesTotals)]
+    package var counters: ExporterCounters?
 
-    public init(series: [(key: SeriesKey, totals: SeriesTotals)] = [], counters: ExporterCounters? = nil) {
+    package init(series: [(key: SeriesKey, totals: SeriesTotals)] = [], counters: ExporterCounters? = nil) {
         self.series = series
         self.counters = counters
     }

@@ -1,11 +1,11 @@
 /// The two formats Prometheus scrapes.
-public enum ExpositionFormat: Sendable, Hashable {
+package enum ExpositionFormat: Sendable, Hashable {
     /// Text format 0.0.4: what every Prometheus reads.
     case prometheusText
     /// OpenMetrics 1.0: adds units, `_created`, exemplars and `# EOF`.
     case openMetrics
 
-    public var contentType: String {
+    package var contentType: String {
         switch self {
         case .prometheusText: "text/plain; version=0.0.4; charset=utf-8"
         case .openMetrics: "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -14,7 +14,7 @@ public enum ExpositionFormat: Sendable, Hashable {
 
     /// The format for a scraper's `Accept` header: OpenMetrics when it is asked for (as
     /// Prometheus does, preferring it), text otherwise.
-    public static func negotiate(accept: String?) -> ExpositionFormat {
+    package static func negotiate(accept: String?) -> ExpositionFormat {
         guard let accept else { return .prometheusText }
         for part in accept.split(separator: ",") {
             let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: " \t") }

@@ -6,8 +6,8 @@
 /// line, so ratio alerts have a denominator from the start. OpenMetrics adds `# UNIT`,
 /// `_created` for the model counters and histograms, exemplars on latency buckets (the
 /// `request_id` of a recent request in the bucket) and the closing `# EOF`.
-public enum ExpositionWriter {
-    public static func write(_ snapshot: MetricsSnapshot, format: ExpositionFormat = .prometheusText) -> [UInt8] {
+package enum ExpositionWriter {
+    package static func write(_ snapshot: MetricsSnapshot, format: ExpositionFormat = .prometheusText) -> [UInt8] {
         var out = Output(format: format)
         out.bytes.reserveCapacity(4096 + snapshot.series.count * 2600)
         let series = snapshot.series.sorted { $0.key < $1.key }

@@ -6,7 +6,7 @@ import Synchronization
 /// scrape copies it out. Neither ever waits on I/O while holding the lock, so a scrape is
 /// answered promptly however heavy ingest is. Rendered exposition is cached per generation,
 /// so concurrent scrapes of an unchanged snapshot share one rendering.
-public final class MetricsBoard: Sendable {
+package final class MetricsBoard: Sendable {
     private struct State {
         var snapshot = MetricsSnapshot()
         var generation: UInt64 = 0
@@ -19,9 +19,9 @@ public final class MetricsBoard: Sendable {
     /// second does not make a new generation of the snapshot.
     private let lastBeat = Mutex(0.0)
 
-    public init() {}
+    package init() {}
 
-    public func publish(_ snapshot: MetricsSnapshot) {
+    package func publish(_ snapshot: MetricsSnapshot) {
         state.withLock {
             $0.snapshot = snapshot
             $0.generation &+= 1
@@ -29,21 +29,21 @@ public final class MetricsBoard: Sendable {
     }
 
     /// The ingest loop is alive: called on each turn of the loop.
-    public func beat(at time: Double = WallClock.monotonic()) {
+    package func beat(at time: Double = WallClock.monotonic()) {
         lastBeat.withLock { $0 = time }
     }
 
     /// Monotonic time of the last `beat`, 0 before the first.
-    public var heartbeat: Double { lastBeat.withLock { $0 } }
+    package var heartbeat: Double { lastBeat.withLock { $0 } }
 
-    public var snapshot: MetricsSnapshot {
+    package var snapshot: MetricsSnapshot {
         state.withLock { $0.snapshot }
     }
 
     /// The exposition of the latest snapshot, rendered at most once per generation and format.
     /// Rendering happens outside the lock; two scrapes racing on a new generation may both
     /// render, which is harmless.
-    public func exposition(_ format: ExpositionFormat = .prometheusText) -> (generation: UInt64, bytes: [UInt8]) {
+    package func exposition(_ format: ExpositionFormat = .prometheusText) -> (generation: UInt64, bytes: [UInt8]) {
         let (snapshot, generation, cached) = state.withLock { ($0.snapshot, $0.generation, $0.rendered[format]) }
         if let cached, cached.generation == generation { return cached }
         let bytes = ExpositionWriter.write(snapshot, format: format)

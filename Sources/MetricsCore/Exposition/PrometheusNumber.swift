@@ -1,14 +1,14 @@
 /// Numbers as the Prometheus text format writes them: integers without a fraction, `+Inf`,
 /// and the shortest round-tripping form otherwise (Go's ParseFloat reads `8.5e-05`).
-public enum PrometheusNumber {
-    public static func format(_ value: Double) -> String {
+package enum PrometheusNumber {
+    package static func format(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return value.description
     }
 
-    public static func format(_ value: UInt64) -> String {
+    package static func format(_ value: UInt64) -> String {
         String(value)
     }
 }

@@ -9,34 +9,34 @@ import Darwin
 /// What `model-exporter inspect` finds when it tries formats on a sample of a log: per format,
 /// how many lines it accepts whole, its reject reasons with an example, and per field how often
 /// it was found and with which values.
-public struct FormatInspection: Sendable {
+package struct FormatInspection: Sendable {
     /// One sampled line and where it starts in the file.
-    public struct SampledLine: Sendable {
-        public var offset: Int64
-        public var bytes: [UInt8]
+    package struct SampledLine: Sendable {
+        package var offset: Int64
+        package var bytes: [UInt8]
 
-        public init(offset: Int64, bytes: [UInt8]) {
+        package init(offset: Int64, bytes: [UInt8]) {
             self.offset = offset
             self.bytes = bytes
         }
     }
 
     /// How one format did on the sample.
-    public struct Trial: Sendable {
-        public var format: String
-        public var lines = 0
+    package struct Trial: Sendable {
+        package var format: String
+        package var lines = 0
         /// Lines whose every record was accepted (and that had at least one record).
-        public var acceptedLines = 0
-        public var records = 0
-        public var acceptedRecords = 0
+        package var acceptedLines = 0
+        package var records = 0
+        package var acceptedRecords = 0
         /// Reject reason → (count, example line offset, example detail).
-        public var rejects: [RejectReason: (count: Int, offset: Int64, detail: String)] = [:]
-        public var fields: [String: FieldSummary] = [:]
+        package var rejects: [RejectReason: (count: Int, offset: Int64, detail: String)] = [:]
+        package var fields: [String: FieldSummary] = [:]
 
-        public var acceptedShare: Double { lines == 0 ? 0 : Double(acceptedLines) / Double(lines) }
+        package var acceptedShare: Double { lines == 0 ? 0 : Double(acceptedLines) / Double(lines) }
 
         /// Reasons by count, the most frequent first.
-        public var topRejects: [(reason: RejectReason, count: Int, offset: Int64, detail: String)] {
+        package var topRejects: [(reason: RejectReason, count: Int, offset: Int64, detail: String)] {
             rejects.map { ($0.key, $0.value.count, $0.value.offset, $0.value.detail) }
                 .sorted { $0.count != $1.count ? $0.count > $1.count : $0.reason < $1.reason }
         }
@@ -44,13 +44,13 @@ public struct FormatInspection: Sendable {
 
     /// How often a field of the accepted records was found, and its values: the top values of a
     /// label, the range of a number, the counts of a boolean.
-    public struct FieldSummary: Sendable {
-        public var found = 0
-        public var values: [String: Int] = [:]
-        public var minimum = Double.infinity
-        public var maximum = -Double.infinity
+    package struct FieldSummary: Sendable {
+        package var found = 0
+        package var values: [String: Int] = [:]
+        package var minimum = Double.infinity
+        package var maximum = -Double.infinity
 
-        public var topValues: [(value: String, count: Int)] {
+        package var topValues: [(value: String, count: Int)] {
             values.map { ($0.key, $0.value) }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.value < $1.value }
         }
 
@@ -67,10 +67,10 @@ public struct FormatInspection: Sendable {
         }
     }
 
-    public var trials: [Trial]
+    package var trials: [Trial]
 
     /// The trial that accepts the most lines; the earlier format wins a tie.
-    public var best: Trial? {
+    package var best: Trial? {
         trials.reduce(nil) { best, trial in
             guard let best else { return trial }
             return trial.acceptedLines > best.acceptedLines ? trial : best
@@ -78,9 +78,9 @@ public struct FormatInspection: Sendable {
     }
 
     /// The share of sampled lines a format must accept for `inspect` to call it a fit.
-    public static let fitThreshold = 0.9
+    package static let fitThreshold = 0.9
 
-    public init(sample: [SampledLine], formats: [CallLogFormat]) {
+    package init(sample: [SampledLine], formats: [CallLogFormat]) {
         trials = formats.map { Self.trial($0, on: sample) }
     }
 
@@ -139,7 +139,7 @@ public struct FormatInspection: Sendable {
     /// The first `count` and the last `count` lines of the file at `path` (each once when the
     /// file is short), read without loading the file: the head by a forward read, the tail from
     /// a block at the end. Lines longer than `maxLineBytes` are cut (they would be `too_long`).
-    public static func sample(path: String, count: Int, maxLineBytes: Int = 1 << 20) -> Result<[SampledLine], SampleError> {
+    package static func sample(path: String, count: Int, maxLineBytes: Int = 1 << 20) -> Result<[SampledLine], SampleError> {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
             return .failure(SampleError(message: "cannot open \(path): \(String(cString: strerror(errno)))"))
@@ -191,8 +191,8 @@ public struct FormatInspection: Sendable {
         return result
     }
 
-    public struct SampleError: Error, Sendable, CustomStringConvertible {
-        public var message: String
-        public var description: String { message }
+    package struct SampleError: Error, Sendable, CustomStringConvertible {
+        package var message: String
+        package var description: String { message }
     }
 }

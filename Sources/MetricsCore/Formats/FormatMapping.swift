@@ -157,12 +157,12 @@ struct FormatMapping: Sendable {
 
 /// What is wrong with a format mapping: every problem, each naming the key it is about and what
 /// to write instead. `check-config` prints them and exits non-zero.
-public struct FormatMappingError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var problems: [String]
+package struct FormatMappingError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var problems: [String]
 
-    public init(problems: [String]) {
+    package init(problems: [String]) {
         self.problems = problems
     }
 
-    public var description: String { problems.joined(separator: "; ") }
+    package var description: String { problems.joined(separator: "; ") }
 }

@@ -1,13 +1,13 @@
 /// A shipped call-log format: a field mapping written in the same YAML schema a user writes under
 /// `calllog.format` in the config file (docs/formats.md). Nothing about a preset is special-cased
 /// in code: `CallLogFormat(preset:)` compiles its YAML exactly as it compiles a user's mapping.
-public struct FormatPreset: Sendable {
+package struct FormatPreset: Sendable {
     /// The `--calllog.format` value.
-    public let name: String
+    package let name: String
     /// One line for `inspect` and `--help`: what a record of this format is.
-    public let summary: String
+    package let summary: String
     /// The mapping, as docs/formats.md writes it out (a test keeps the two equal).
-    public let yaml: String
+    package let yaml: String
 
     init(name: String, summary: String, yaml: String) {
         self.name = name
@@ -17,9 +17,9 @@ public struct FormatPreset: Sendable {
 
     /// The mapped presets, in the order `inspect` tries them. The default format
     /// (`model-exporter`) is not among them: it has its own strict parser (CallLogParser).
-    public static let mapped: [FormatPreset] = [.litellm, .envoyAIGateway, .kongAIGateway, .otelGenAI]
+    package static let mapped: [FormatPreset] = [.litellm, .envoyAIGateway, .kongAIGateway, .otelGenAI]
 
-    public static func named(_ name: String) -> FormatPreset? {
+    package static func named(_ name: String) -> FormatPreset? {
         mapped.first { $0.name == name }
     }
 }

@@ -1,27 +1,27 @@
 /// Prices per model for formats that log tokens but no cost (Envoy AI Gateway, OpenTelemetry
 /// GenAI spans): US dollars per million input and output tokens. A record whose format gives
 /// no cost is priced from its tokens; a model not in the table costs 0, as before.
-public struct ModelPricing: Sendable, Equatable {
-    public struct Price: Sendable, Equatable {
-        public var inputPerMillion: Double
-        public var outputPerMillion: Double
+package struct ModelPricing: Sendable, Equatable {
+    package struct Price: Sendable, Equatable {
+        package var inputPerMillion: Double
+        package var outputPerMillion: Double
 
-        public init(inputPerMillion: Double, outputPerMillion: Double) {
+        package init(inputPerMillion: Double, outputPerMillion: Double) {
             self.inputPerMillion = inputPerMillion
             self.outputPerMillion = outputPerMillion
         }
     }
 
-    public var prices: [String: Price]
+    package var prices: [String: Price]
 
-    public init(_ prices: [String: Price] = [:]) {
+    package init(_ prices: [String: Price] = [:]) {
         self.prices = prices
     }
 
-    public var isEmpty: Bool { prices.isEmpty }
+    package var isEmpty: Bool { prices.isEmpty }
 
     /// The cost of a call of `model` with these tokens, nil when the model has no price.
-    public func cost(model: String, inputTokens: Int64?, outputTokens: Int64?) -> Double? {
+    package func cost(model: String, inputTokens: Int64?, outputTokens: Int64?) -> Double? {
         guard let price = prices[model] else { return nil }
         return (Double(inputTokens ?? 0) * price.inputPerMillion + Double(outputTokens ?? 0) * price.outputPerMillion) / 1_000_000
     }
@@ -29,7 +29,7 @@ public struct ModelPricing: Sendable, Equatable {
     /// `MODEL=INPUT/OUTPUT,...` as a flag or environment variable gives it
     /// (`gpt-4o=2.5/10,claude-sonnet-4=3/15`), or the YAML table of the config file
     /// (`gpt-4o: {input: 2.5, output: 10}`), which ConfigFile hands over as `model=in/out` pairs.
-    public static func parse(_ text: String) -> Result<ModelPricing, FormatMappingError> {
+    package static func parse(_ text: String) -> Result<ModelPricing, FormatMappingError> {
         var prices: [String: Price] = [:]
         var problems: [String] = []
         for entry in text.split(separator: ",").map(Self.trimmed) where !entry.isEmpty {

@@ -1,14 +1,14 @@
 /// Turns one line of a call log in any format into its records: the default format through the
 /// strict hand-written ``CallLogParser`` (one record per line), a mapped format through the
 /// compiled mapping (zero or more records per line).
-public struct RecordParser: Sendable {
+package struct RecordParser: Sendable {
     /// Exactly one of the two is set; each is called in place (`native!.parse`), so its buffers
     /// stay uniquely referenced and are never copied.
     var native: CallLogParser?
     var scanner: MappedLineScanner?
-    public let format: CallLogFormat
+    package let format: CallLogFormat
 
-    public init(format: CallLogFormat) {
+    package init(format: CallLogFormat) {
         self.format = format
         if let mapping = format.mapping {
             scanner = MappedLineScanner(mapping: mapping, pricing: format.pricing)
@@ -17,7 +17,7 @@ public struct RecordParser: Sendable {
         }
     }
 
-    public mutating func parse(_ line: [UInt8]) -> [ParsedRecord] {
+    package mutating func parse(_ line: [UInt8]) -> [ParsedRecord] {
         var results: [ParsedRecord] = []
         line.withUnsafeBytes { bytes in
             parse(bytes) { results.append(ParsedRecord(index: $0, result: $1)) }
@@ -28,7 +28,7 @@ public struct RecordParser: Sendable {
     /// Calls `emit` with each record of the line, in order, and its index within the line. A
     /// line refused as a whole is one failure with index 0; a valid line whose records were all
     /// skipped (`require`) emits nothing.
-    public mutating func parse(
+    package mutating func parse(
         _ line: UnsafeRawBufferPointer, emit: (Int, Result<CallRecord, LineRejection>) -> Void
     ) {
         if native != nil {
@@ -75,11 +75,11 @@ extension MappedLineScanner {
 
 /// One record of a line: its index within the line (0 for one-record formats) and the record,
 /// or why it was refused.
-public struct ParsedRecord: Sendable, Equatable {
-    public var index: Int
-    public var result: Result<CallRecord, LineRejection>
+package struct ParsedRecord: Sendable, Equatable {
+    package var index: Int
+    package var result: Result<CallRecord, LineRejection>
 
-    public init(index: Int, result: Result<CallRecord, LineRejection>) {
+    package init(index: Int, result: Result<CallRecord, LineRejection>) {
         self.index = index
         self.result = result
     }

@@ -7,37 +7,37 @@ import Foundation
 /// (`timeout`, `rate_limited`, `server_error`, `context_length`) of which most are rescued by a
 /// fallback to the baseline model; log-normal latency with a long tail; token counts and cost.
 /// With `badRate > 0` a share of lines is malformed in every way the quarantine knows.
-public struct CallLogGenerator: Sendable {
-    public struct Arm: Sendable, Equatable {
+package struct CallLogGenerator: Sendable {
+    package struct Arm: Sendable, Equatable {
         /// Probability that the first attempt fails.
-        public var errorRate: Double
+        package var errorRate: Double
         /// Median latency in milliseconds.
-        public var medianLatencyMs: Double
-        public var costPer1kTokens: Double
+        package var medianLatencyMs: Double
+        package var costPer1kTokens: Double
 
-        public init(errorRate: Double, medianLatencyMs: Double, costPer1kTokens: Double) {
+        package init(errorRate: Double, medianLatencyMs: Double, costPer1kTokens: Double) {
             self.errorRate = errorRate
             self.medianLatencyMs = medianLatencyMs
             self.costPer1kTokens = costPer1kTokens
         }
     }
 
-    public struct Profile: Sendable, Equatable {
-        public var agents: [String]
-        public var baseline: Arm
-        public var finetuned: Arm
+    package struct Profile: Sendable, Equatable {
+        package var agents: [String]
+        package var baseline: Arm
+        package var finetuned: Arm
         /// Share of requests sent to the fine-tuned arm.
-        public var finetunedShare: Double
+        package var finetunedShare: Double
         /// Probability that a failed first attempt is rescued by the fallback model.
-        public var fallbackRescue: Double
+        package var fallbackRescue: Double
 
-        public static let `default` = Profile(
+        package static let `default` = Profile(
             agents: ["qa_agent", "content_agent", "legal_agent", "support_agent", "analyst_agent"],
             baseline: Arm(errorRate: 0.02, medianLatencyMs: 700, costPer1kTokens: 0.0002),
             finetuned: Arm(errorRate: 0.03, medianLatencyMs: 600, costPer1kTokens: 0.0003),
             finetunedShare: 0.5, fallbackRescue: 0.9)
 
-        public init(agents: [String], baseline: Arm, finetuned: Arm, finetunedShare: Double, fallbackRescue: Double) {
+        package init(agents: [String], baseline: Arm, finetuned: Arm, finetunedShare: Double, fallbackRescue: Double) {
             self.agents = agents
             self.baseline = baseline
             self.finetuned = finetuned
@@ -46,10 +46,10 @@ public struct CallLogGenerator: Sendable {
         }
     }
 
-    public static let baselineModel = "open-mistral-7b"
+    package static let baselineModel = "open-mistral-7b"
 
     /// The fine-tuned model of an agent, in the gateway's naming.
-    public static func finetunedModel(for agent: String) -> String {
+    package static func finetunedModel(for agent: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in agent.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         let suffix = String(hash & 0xffff_ffff, radix: 16)
@@ -57,15 +57,15 @@ public struct CallLogGenerator: Sendable {
     }
 
     private var random: SplitMix64
-    public var profile: Profile
-    public var badRate: Double
+    package var profile: Profile
+    package var badRate: Double
     /// Timestamp of the next line, epoch seconds.
-    public var nextTimestamp: Double
+    package var nextTimestamp: Double
     /// Simulated requests per second (spacing of timestamps).
-    public var requestsPerSecond: Double
+    package var requestsPerSecond: Double
     private var sequence: UInt64 = 0
 
-    public init(seed: UInt64, startTimestamp: Double, requestsPerSecond: Double = 50, badRate: Double = 0, profile: Profile = .default) {
+    package init(seed: UInt64, startTimestamp: Double, requestsPerSecond: Double = 50, badRate: Double = 0, profile: Profile = .default) {
         self.random = SplitMix64(seed: seed)
         self.nextTimestamp = startTimestamp
         self.requestsPerSecond = requestsPerSecond
@@ -74,7 +74,7 @@ public struct CallLogGenerator: Sendable {
     }
 
     /// The next line, without its newline.
-    public mutating func nextLine() -> String {
+    package mutating func nextLine() -> String {
         sequence &+= 1
         let ts = nextTimestamp
         nextTimestamp += random.exponential(mean: 1 / requestsPerSecond)
@@ -156,14 +156,14 @@ extension String {
 }
 
 /// SplitMix64: a tiny, fast, well-distributed PRNG whose output depends only on the seed.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -172,16 +172,16 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1).
-    public mutating func unit() -> Double {
+    package mutating func unit() -> Double {
         Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
     }
 
-    public mutating func exponential(mean: Double) -> Double {
+    package mutating func exponential(mean: Double) -> Double {
         -mean * log(1 - unit())
     }
 
     /// exp(sigma · N(0,1)), median 1.
-    public mutating func logNormal(sigma: Double) -> Double {
+    package mutating func logNormal(sigma: Double) -> Double {
         // Box–Muller.
         let u1 = max(unit(), 1e-300)
         let u2 = unit()

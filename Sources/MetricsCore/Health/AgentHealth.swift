@@ -8,45 +8,45 @@
 /// - `OK` otherwise.
 /// ERROR wins over SLOW: failing requests matter more than slow ones, and timeouts make an
 /// erroring agent slow as well.
-public struct AgentHealth: Sendable, Equatable {
-    public enum State: String, Sendable, Equatable {
+package struct AgentHealth: Sendable, Equatable {
+    package enum State: String, Sendable, Equatable {
         case ok = "OK"
         case slow = "SLOW"
         case error = "ERROR"
         case idle = "IDLE"
     }
 
-    public struct Thresholds: Sendable, Equatable {
+    package struct Thresholds: Sendable, Equatable {
         /// ERROR above this first-attempt error rate.
-        public var maximumErrorRate = 0.05
+        package var maximumErrorRate = 0.05
         /// ERROR below this success rate.
-        public var minimumSuccessRate = 0.90
+        package var minimumSuccessRate = 0.90
         /// SLOW above this p95, in seconds.
-        public var maximumP95Seconds = 5.0
+        package var maximumP95Seconds = 5.0
 
-        public init() {}
+        package init() {}
     }
 
-    public var agent: String
-    public var state: State
+    package var agent: String
+    package var state: State
     /// Why the state is not OK, one line per broken threshold; empty when OK.
-    public var reasons: [String]
-    public var requests: Int
-    public var successes: Int
-    public var errors: Int
-    public var fallbacks: Int
-    public var p95Seconds: Double?
+    package var reasons: [String]
+    package var requests: Int
+    package var successes: Int
+    package var errors: Int
+    package var fallbacks: Int
+    package var p95Seconds: Double?
     /// Epoch seconds, (start, end].
-    public var windowStart: Double
-    public var windowEnd: Double
+    package var windowStart: Double
+    package var windowEnd: Double
 
-    public var successRate: Double? { requests > 0 ? Double(successes) / Double(requests) : nil }
-    public var errorRate: Double? { requests > 0 ? Double(errors) / Double(requests) : nil }
-    public var fallbackRate: Double? { requests > 0 ? Double(fallbacks) / Double(requests) : nil }
-    public var windowSeconds: Double { windowEnd - windowStart }
+    package var successRate: Double? { requests > 0 ? Double(successes) / Double(requests) : nil }
+    package var errorRate: Double? { requests > 0 ? Double(errors) / Double(requests) : nil }
+    package var fallbackRate: Double? { requests > 0 ? Double(fallbacks) / Double(requests) : nil }
+    package var windowSeconds: Double { windowEnd - windowStart }
 
     /// Classifies the figures by `thresholds`.
-    public init(agent: String, requests: Int, successes: Int, errors: Int, fallbacks: Int, p95Seconds: Double?,
+    package init(agent: String, requests: Int, successes: Int, errors: Int, fallbacks: Int, p95Seconds: Double?,
                 windowStart: Double, windowEnd: Double, thresholds: Thresholds = Thresholds()) {
         self.agent = agent
         self.requests = requests

@@ -1,8 +1,8 @@
 /// An error reading agent health, with the database path and what to check.
-public struct AgentHealthError: Error, CustomStringConvertible, Sendable {
-    public var underlying: SQLiteError
+package struct AgentHealthError: Error, CustomStringConvertible, Sendable {
+    package var underlying: SQLiteError
 
-    public var description: String {
+    package var description: String {
         "cannot read agent health from \(underlying.path) (does the database exist, and has serve created its tables?): \(underlying.message)"
     }
 }
@@ -31,12 +31,12 @@ public struct AgentHealthError: Error, CustomStringConvertible, Sendable {
 /// make every request do that; an agent folded into the `other` series by the label bound and
 /// silent for five minutes is therefore unknown too. `/health` lists the agents of `series`,
 /// which the label bound keeps finite, leaving out the `other` series itself.
-public final class AgentHealthProbe: Sendable {
-    public let path: String
+package final class AgentHealthProbe: Sendable {
+    package let path: String
     /// Seconds of history that make up the state.
-    public let window: Double
-    public let cacheSeconds: Double
-    public let thresholds: AgentHealth.Thresholds
+    package let window: Double
+    package let cacheSeconds: Double
+    package let thresholds: AgentHealth.Thresholds
     private let clock: @Sendable () -> Double
 
     /// Every agent's health at one moment.
@@ -55,7 +55,7 @@ public final class AgentHealthProbe: Sendable {
 
     private let database: ReadOnlyDatabase<Statements, Reading>
 
-    public init(path: String, window: Double = 300, cacheSeconds: Double = 1,
+    package init(path: String, window: Double = 300, cacheSeconds: Double = 1,
                 thresholds: AgentHealth.Thresholds = AgentHealth.Thresholds(),
                 clock: @escaping @Sendable () -> Double = { WallClock.now() }) {
         self.path = path
@@ -79,14 +79,14 @@ public final class AgentHealthProbe: Sendable {
     // MARK: Off the caller's thread
 
     /// ``health(of:now:)`` with any query on the probe's own queue; a fresh reading answers at once.
-    public func health(of agent: String) async throws(AgentHealthError) -> AgentHealth? {
+    package func health(of agent: String) async throws(AgentHealthError) -> AgentHealth? {
         let now = clock()
         if let reading = database.fresh(now: now) { return answer(agent, from: reading) }
         return try await database.onQueue { () throws(AgentHealthError) in try self.health(of: agent, now: now) }
     }
 
     /// ``overview(now:)`` with any query on the probe's own queue.
-    public func overview() async throws(AgentHealthError) -> AgentHealthOverview {
+    package func overview() async throws(AgentHealthError) -> AgentHealthOverview {
         let now = clock()
         if let reading = database.fresh(now: now) { return overview(from: reading) }
         return try await database.onQueue { () throws(AgentHealthError) in try self.overview(now: now) }
@@ -95,12 +95,12 @@ public final class AgentHealthProbe: Sendable {
     // MARK: Synchronous (tests, and the queue above)
 
     /// The agent's health over (now − window, now]; nil for an unknown agent.
-    public func health(of agent: String, now: Double) throws(AgentHealthError) -> AgentHealth? {
+    package func health(of agent: String, now: Double) throws(AgentHealthError) -> AgentHealth? {
         answer(agent, from: try reading(now: now))
     }
 
     /// Every agent of the `series` table, by name.
-    public func overview(now: Double) throws(AgentHealthError) -> AgentHealthOverview {
+    package func overview(now: Double) throws(AgentHealthError) -> AgentHealthOverview {
         overview(from: try reading(now: now))
     }
 

@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 
 /// The ingest pipeline: tail → parse → store, one transaction per batch, then publish.
 ///
@@ -16,8 +16,8 @@ public import Logging
 /// moment cannot make a counter go backwards.
 ///
 /// `step()` and the rest run on one thread (the caller's); only the snapshot is shared.
-public final class CallIngestor {
-    public let configuration: IngestConfiguration
+package final class CallIngestor {
+    package let configuration: IngestConfiguration
     private let store: CallStore
     private let logger: Logger
     private var reader: BatchReader?
@@ -27,13 +27,13 @@ public final class CallIngestor {
     /// Bumped whenever what a snapshot shows changes: a commit, a store error, the log's
     /// status, the end of the first catch-up. The snapshot is rebuilt only then, so an idle
     /// exporter publishes nothing new and the rendered exposition stays cached.
-    public private(set) var revision: UInt64 = 1
+    package private(set) var revision: UInt64 = 1
     private var cachedSnapshot: (revision: UInt64, snapshot: MetricsSnapshot)?
     private var lastStatus: CallLogStatus
 
     private var needsCommit = false
     private var needsReload = false
-    public private(set) var catchUpComplete = false
+    package private(set) var catchUpComplete = false
     private var commits: UInt64 = 0
     private var storeErrors: UInt64 = 0
     private var lastStoreError: String?
@@ -44,7 +44,7 @@ public final class CallIngestor {
 
     private var progress = BackfillProgress()
 
-    public init(configuration: IngestConfiguration, store: CallStore, logger: Logger) throws(StoreError) {
+    package init(configuration: IngestConfiguration, store: CallStore, logger: Logger) throws(StoreError) {
         self.configuration = configuration
         self.store = store
         self.logger = logger
@@ -71,20 +71,20 @@ public final class CallIngestor {
         return reader
     }
 
-    public struct StepOutcome: Sendable {
+    package struct StepOutcome: Sendable {
         /// Lines read in this step.
-        public var lines: Int
+        package var lines: Int
         /// Every open file was read to its end (by a poll that began after this step did,
         /// when `fresh` was asked for).
-        public var caughtUp: Bool
+        package var caughtUp: Bool
         /// The commit failed; the step will be retried from the last commit.
-        public var failed: Bool
+        package var failed: Bool
     }
 
     /// Stores the next batch the reader made. With `fresh`, waits for a batch read after this
     /// call began, so "caught up" covers everything written before it (tests and one-shot
     /// ingest); without, takes whatever batch comes next, waiting at most `timeout` seconds.
-    public func step(fresh: Bool = true, timeout: Double = 5) -> StepOutcome {
+    package func step(fresh: Bool = true, timeout: Double = 5) -> StepOutcome {
         var outcome = StepOutcome(lines: 0, caughtUp: false, failed: false)
         do {
             if needsReload { try reload() }
@@ -191,7 +191,7 @@ public final class CallIngestor {
     /// Runs one chunk of retention between batches; returns the rows removed. A failure is
     /// logged and retried later: retention must never stop ingest.
     @discardableResult
-    public func applyRetention(_ policy: RetentionPolicy, now: Double = WallClock.now()) -> Int {
+    package func applyRetention(_ policy: RetentionPolicy, now: Double = WallClock.now()) -> Int {
         guard !store.hasOpenBatch else { return 0 }
         do {
             return try store.applyRetention(policy, now: now)
@@ -203,7 +203,7 @@ public final class CallIngestor {
 
     /// The state to publish, as of the last commit: series only once the first catch-up is
     /// done. The same value until `revision` changes.
-    public func snapshot() -> MetricsSnapshot {
+    package func snapshot() -> MetricsSnapshot {
         if let cachedSnapshot, cachedSnapshot.revision == revision { return cachedSnapshot.snapshot }
         var snapshot = MetricsSnapshot()
         if catchUpComplete { snapshot.series = committed.series }

@@ -1,30 +1,30 @@
 /// What the ingest pipeline needs to know: which log, limits, and the metric layout.
-public struct IngestConfiguration: Sendable {
-    public var calllogPath: String
+package struct IngestConfiguration: Sendable {
+    package var calllogPath: String
     /// How a line becomes records: the default schema or a field mapping (docs/formats.md).
-    public var format: CallLogFormat = .default
+    package var format: CallLogFormat = .default
     /// Lines longer than this (bytes, without the newline) are rejected as `too_long`.
-    public var maxLineBytes: Int = 1 << 20
+    package var maxLineBytes: Int = 1 << 20
     /// Lines per transaction. 10k amortises the commit (an fsync-free WAL append) well.
-    public var batchLines: Int = 10_000
-    public var buckets: LatencyBuckets = .default
-    public var limits = LabelLimits()
+    package var batchLines: Int = 10_000
+    package var buckets: LatencyBuckets = .default
+    package var limits = LabelLimits()
     /// Series that exist at zero from the start (known agents), so `rate()` and the
     /// ModelUnavailable alert work before their first request.
-    public var knownSeries: [SeriesKey] = []
+    package var knownSeries: [SeriesKey] = []
     /// Error classes whose `model_errors_total` series exist at zero from a series' first
     /// line: without them, the first error of a class makes a new series whose first sample
     /// already holds it, and `rate()` never sees that increase.
-    public var knownErrorTypes: [String] = ["timeout", "rate_limited", "server_error", "context_length_exceeded"]
-    public var costBudgets = CostBudgets()
+    package var knownErrorTypes: [String] = ["timeout", "rate_limited", "server_error", "context_length_exceeded"]
+    package var costBudgets = CostBudgets()
     /// Seconds a renamed-away file is still read after its last new byte.
-    public var rotationGrace: Double = 2
+    package var rotationGrace: Double = 2
     /// What the tailers time the rotation grace and the glob rescan on; tests advance their own.
-    public var tailClock: MonotonicClock = .system
-    public var retention = RetentionPolicy()
-    public var version = "dev"
+    package var tailClock: MonotonicClock = .system
+    package var retention = RetentionPolicy()
+    package var version = "dev"
 
-    public init(calllogPath: String) {
+    package init(calllogPath: String) {
         self.calllogPath = calllogPath
     }
 }

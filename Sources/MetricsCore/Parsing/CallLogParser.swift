@@ -26,7 +26,7 @@
 /// model, variant, fallback model, error): a hit costs a hash and a compare instead of a heap
 /// allocation. The cache has a fixed number of slots and a length limit, so hostile input can
 /// only make it miss, never grow.
-public struct CallLogParser: Sendable {
+package struct CallLogParser: Sendable {
     /// The line's object is level 1; a container inside an unknown key's value at level 65 is
     /// refused. The scanner keeps its open containers in one 64-bit word, so this is also the
     /// most it can track without allocating.
@@ -34,13 +34,13 @@ public struct CallLogParser: Sendable {
 
     var interner = StringInterner()
 
-    public init() {}
+    package init() {}
 
-    public mutating func parse(_ line: [UInt8]) -> Result<CallRecord, LineRejection> {
+    package mutating func parse(_ line: [UInt8]) -> Result<CallRecord, LineRejection> {
         line.withUnsafeBytes { parse($0) }
     }
 
-    public mutating func parse(_ line: UnsafeRawBufferPointer) -> Result<CallRecord, LineRejection> {
+    package mutating func parse(_ line: UnsafeRawBufferPointer) -> Result<CallRecord, LineRejection> {
         guard let base = line.baseAddress, !line.isEmpty else {
             return .failure(LineRejection(reason: .emptyLine, detail: "the line is empty"))
         }

@@ -3,38 +3,38 @@
 /// Field meanings follow the gateway's call-log contract (README, "The input contract").
 /// Defaults are applied by the parser: `variant` is `baseline` when absent, `fallback` is false,
 /// `costUSD` is 0.
-public struct CallRecord: Sendable, Equatable {
+package struct CallRecord: Sendable, Equatable {
     /// When the request finished, in seconds since the Unix epoch (UTC).
-    public var timestamp: Double
-    public var requestID: String?
-    public var agent: String
+    package var timestamp: Double
+    package var requestID: String?
+    package var agent: String
     /// The model asked first.
-    public var model: String
+    package var model: String
     /// A/B arm, `baseline` or `finetuned` (other values are kept as written).
-    public var variant: String
+    package var variant: String
     /// The request got an answer in the end, possibly from the fallback model.
-    public var success: Bool
+    package var success: Bool
     /// The first model failed and the fallback model was tried.
-    public var fallback: Bool
-    public var fallbackModel: String?
+    package var fallback: Bool
+    package var fallbackModel: String?
     /// Error class of the first attempt; nil when the first attempt succeeded.
-    public var error: String?
-    public var latencyMs: Double
-    public var costUSD: Double
-    public var inputTokens: Int64?
-    public var outputTokens: Int64?
+    package var error: String?
+    package var latencyMs: Double
+    package var costUSD: Double
+    package var inputTokens: Int64?
+    package var outputTokens: Int64?
     /// The answer was streamed; nil when the gateway did not say.
-    public var stream: Bool?
+    package var stream: Bool?
     /// Time from the request to the first token of a streamed answer, in milliseconds.
-    public var ttftMs: Double?
+    package var ttftMs: Double?
     /// Input tokens served from the provider's prompt cache: a part of `inputTokens`.
-    public var cachedInputTokens: Int64?
+    package var cachedInputTokens: Int64?
     /// Output tokens spent on reasoning: a part of `outputTokens`.
-    public var reasoningTokens: Int64?
+    package var reasoningTokens: Int64?
     /// The gateway's own response cache answered; no model was called.
-    public var cacheHit: Bool?
+    package var cacheHit: Bool?
 
-    public init(
+    package init(
         timestamp: Double, requestID: String? = nil, agent: String, model: String,
         variant: String = "baseline", success: Bool, fallback: Bool = false,
         fallbackModel: String? = nil, error: String? = nil, latencyMs: Double,

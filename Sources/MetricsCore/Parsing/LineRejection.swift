@@ -3,7 +3,7 @@
 /// The raw values are the `reason` label of the exporter's rejected-lines counter and the reason
 /// column of the quarantine table, so they are part of the exporter's public contract: add cases,
 /// never rename them. Sorting is by raw value so that any listing of reasons is stable.
-public enum RejectReason: String, Sendable, CaseIterable, Comparable {
+package enum RejectReason: String, Sendable, CaseIterable, Comparable {
     /// The line is empty or holds only JSON whitespace (space, tab, CR, LF).
     case emptyLine = "empty_line"
     /// The line is not exactly one JSON object: a syntax error, data after the object, a raw
@@ -27,20 +27,20 @@ public enum RejectReason: String, Sendable, CaseIterable, Comparable {
     /// so ``CallLogParser`` never returns it.
     case tooLong = "too_long"
 
-    public static func < (lhs: RejectReason, rhs: RejectReason) -> Bool {
+    package static func < (lhs: RejectReason, rhs: RejectReason) -> Bool {
         lhs.rawValue < rhs.rawValue
     }
 }
 
 /// A call-log line that was refused, with the reason to count it under and a message for the
 /// operator that names the offending field or the byte offset of the syntax error.
-public struct LineRejection: Error, Sendable, Equatable {
-    public var reason: RejectReason
+package struct LineRejection: Error, Sendable, Equatable {
+    package var reason: RejectReason
     /// Human-readable, e.g. `missing required field "agent"` or
     /// `field "success" must be a boolean, got number`.
-    public var detail: String
+    package var detail: String
 
-    public init(reason: RejectReason, detail: String) {
+    package init(reason: RejectReason, detail: String) {
         self.reason = reason
         self.detail = detail
     }

@@ -10,13 +10,13 @@
 /// A leap second (`:60`, allowed in any minute as RFC 3339's grammar allows) cannot be told apart
 /// from the next minute in Unix time, so it is clamped to `:59.999`: the record still sorts
 /// before the next minute, and ``format(_:)`` prints it back as `:59.999`.
-public enum RFC3339Timestamp {
+package enum RFC3339Timestamp {
     /// Seconds since the epoch, or nil when `bytes` is not an RFC 3339 date-time of a real instant.
     ///
     /// Exact to the nearest double whenever `seconds * 10^fractionDigits` (trailing zeros dropped)
     /// is below 2^53 — milliseconds and microseconds for the years around now; longer fractions are
     /// within one unit in the last place.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Double? {
+    package static func parse(_ bytes: UnsafeRawBufferPointer) -> Double? {
         guard let base = bytes.baseAddress else { return nil }
         return parse(base, count: bytes.count)
     }
@@ -25,7 +25,7 @@ public enum RFC3339Timestamp {
     ///
     /// Instants outside years 0000-9999 are clamped to that range and NaN prints as the epoch, so
     /// the output is always a valid RFC 3339 date-time that ``parse(_:)`` reads back.
-    public static func format(_ epochSeconds: Double) -> String {
+    package static func format(_ epochSeconds: Double) -> String {
         let milliseconds: Int64
         if epochSeconds.isNaN {
             milliseconds = 0

@@ -2,7 +2,7 @@ extension QueryResult {
     /// RFC 4180: a header record, then one record per row, each ended by CRLF; a field holding
     /// a comma, a double quote, CR or LF is quoted, with its quotes doubled. NULL is an empty
     /// field; text is written as stored (not escaped as in the table).
-    public func csv() -> String {
+    package func csv() -> String {
         var out = ""
         func record(_ fields: [String]) {
             out += fields.map(Self.csvField).joined(separator: ",")

@@ -2,7 +2,7 @@ extension QueryResult {
     /// A JSON array with one object per row, keys in column order, one row per line. Integers
     /// and reals are JSON numbers (a non-finite real, which JSON cannot hold, is null), NULL
     /// is null, a blob is its `x'…'` text.
-    public func json() -> String {
+    package func json() -> String {
         guard !rows.isEmpty else { return "[]\n" }
         let keys = columns.map(Self.jsonString)
         var out = "[\n"

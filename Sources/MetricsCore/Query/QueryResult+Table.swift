@@ -4,7 +4,7 @@ extension QueryResult {
     /// NULL is blank. Control characters in text are written escaped (`\n`, `\t`, `\u{1b}`) so
     /// that every row stays one line and a quarantined line cannot drive the terminal. No line
     /// has trailing spaces.
-    public func table() -> String {
+    package func table() -> String {
         let cells = rows.map { row in row.map(Self.tableCell) }
         let numeric = columns.indices.map { column in
             var sawNumber = false

@@ -6,11 +6,11 @@ import Foundation
 ///
 /// The three output formats are pure functions of the result (`QueryResult+Table.swift`,
 /// `+CSV`, `+JSON`); the command only writes their text.
-public struct QueryResult: Sendable, Equatable {
-    public var columns: [String]
-    public var rows: [[SQLiteValue]]
+package struct QueryResult: Sendable, Equatable {
+    package var columns: [String]
+    package var rows: [[SQLiteValue]]
 
-    public init(columns: [String], rows: [[SQLiteValue]]) {
+    package init(columns: [String], rows: [[SQLiteValue]]) {
         self.columns = columns
         self.rows = rows
     }

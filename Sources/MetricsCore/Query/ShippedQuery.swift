@@ -17,15 +17,15 @@
 /// the target's directory, not at the top of the repository where reviewers look; a build-tool
 /// plugin would generate the catalog at build time but adds a plugin target and a tool build to
 /// every build. The plugin is the step to take if the generated file ever becomes a nuisance.
-public struct ShippedQuery: Sendable, Equatable {
+package struct ShippedQuery: Sendable, Equatable {
     /// The file name without `.sql`: `errors-by-class`.
-    public let name: String
+    package let name: String
     /// The header's `-- summary:` line.
-    public let summary: String
+    package let summary: String
     /// The header's `-- parameters:` line, as written: `[":since", ":until", ":agent"]`.
-    public let parameters: [String]
+    package let parameters: [String]
     /// The whole file, header comment included.
-    public let sql: String
+    package let sql: String
     /// Every `-- key: value` line of the header comment, for the tests.
     let header: [String: String]
 
@@ -49,20 +49,20 @@ public struct ShippedQuery: Sendable, Equatable {
     }
 
     /// Every shipped query, in name order.
-    public static let all: [ShippedQuery] = catalog.map { ShippedQuery(name: $0.name, sql: $0.sql) }.sorted { $0.name < $1.name }
+    package static let all: [ShippedQuery] = catalog.map { ShippedQuery(name: $0.name, sql: $0.sql) }.sorted { $0.name < $1.name }
 
-    public static func named(_ name: String) -> ShippedQuery? {
+    package static func named(_ name: String) -> ShippedQuery? {
         all.first { $0.name == name }
     }
 
     /// True when the query reads the parameter (`":agent"`).
-    public func takes(_ parameter: String) -> Bool {
+    package func takes(_ parameter: String) -> Bool {
         parameters.contains(parameter)
     }
 
     /// Up to three shipped names close to a mistyped one, closest first: within a few edits, or
     /// containing it (`errors` → `errors-by-class`).
-    public static func closestNames(to name: String) -> [String] {
+    package static func closestNames(to name: String) -> [String] {
         let typed = name.lowercased()
         guard !typed.isEmpty else { return [] }
         let scored: [(name: String, distance: Int)] = all.compactMap { query in
@@ -100,17 +100,17 @@ public struct ShippedQuery: Sendable, Equatable {
 extension ShippedQuery {
     /// The values bound to the query's named parameters. A nil time binds NULL, which the SQL
     /// reads as its default (the last hour, until now), as when the shell leaves it unset.
-    public struct Arguments: Sendable, Equatable {
+    package struct Arguments: Sendable, Equatable {
         /// `:since`: start of the window, epoch seconds, inclusive.
-        public var since: Double?
+        package var since: Double?
         /// `:until`: end of the window, epoch seconds, exclusive.
-        public var until: Double?
+        package var until: Double?
         /// `:agent`: nil or empty for every agent.
-        public var agent: String?
+        package var agent: String?
         /// `:request_id`.
-        public var requestID: String?
+        package var requestID: String?
 
-        public init(since: Double? = nil, until: Double? = nil, agent: String? = nil, requestID: String? = nil) {
+        package init(since: Double? = nil, until: Double? = nil, agent: String? = nil, requestID: String? = nil) {
             self.since = since
             self.until = until
             self.agent = agent
@@ -120,7 +120,7 @@ extension ShippedQuery {
 
     /// Prepares the SQL with every parameter bound (never spliced into the text) and reads all
     /// rows. Parameters the query does not use are not bound.
-    public func run(on connection: SQLiteConnection, with arguments: Arguments) throws(SQLiteError) -> QueryResult {
+    package func run(on connection: SQLiteConnection, with arguments: Arguments) throws(SQLiteError) -> QueryResult {
         let statement = try prepare(on: connection, with: arguments)
         let count = statement.columnCount
         var result = QueryResult(columns: (0..<count).map { statement.columnName($0) }, rows: [])

@@ -18,7 +18,7 @@ extension ABReport {
     ///   - since, until: the window in epoch seconds, [since, until). A rolled-up hour counts
     ///     when its start is in the window.
     ///   - agent: only this agent (reported, as "not enough data", even without calls).
-    public static func load(from db: SQLiteConnection, since: Double, until: Double, agent: String?,
+    package static func load(from db: SQLiteConnection, since: Double, until: Double, agent: String?,
                             minimumSamples: Int = defaultMinimumSamples,
                             maximumCostIncrease: Double = defaultMaximumCostIncrease,
                             rolloutStage: RolloutStage? = nil) throws(SQLiteError) -> ABReport {

@@ -4,7 +4,7 @@ import Foundation
 /// costs in dollars), nulls where there is nothing to say, keys in snake case. The shape is
 /// documented in `docs/report.md`.
 extension ABReport {
-    public func json() -> [UInt8] {
+    package func json() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -3,7 +3,7 @@ import Foundation
 /// The report as Markdown that reads well both raw in a terminal (tables padded into columns)
 /// and rendered in a pull-request comment.
 extension ABReport {
-    public func markdown() -> String {
+    package func markdown() -> String {
         var out = "# A/B report: fine-tuned vs baseline\n\n"
         out += "Window \(RFC3339Timestamp.format(since)) to \(RFC3339Timestamp.format(until)). "
         out += "At least \(ReportNumber.count(minimumSamples)) requests per arm; two-sided tests at α = 0.05; "

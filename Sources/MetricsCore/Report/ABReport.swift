@@ -32,32 +32,32 @@
 /// a false "roll back" more likely than 5%; the rule accepts that, since rolling back is the
 /// cheap, safe error. The 1-point floor on rates keeps huge samples from calling a
 /// meaningless difference (3.1% vs 3.0% errors over a week was p = 0.049) a reason to roll back.
-public struct ABReport: Sendable {
+package struct ABReport: Sendable {
     /// Two-sided tests at α = 0.05.
-    public static let significanceLevel = 0.05
+    package static let significanceLevel = 0.05
     /// Latency counts as worse only when the fine-tuned p95 is more than 20% above the baseline's.
-    public static let latencyTolerance = 0.20
+    package static let latencyTolerance = 0.20
     /// Rates count as worse only when the difference is at least one percentage point.
-    public static let minimumRateDifference = 0.01
-    public static let defaultMinimumSamples = 200
+    package static let minimumRateDifference = 0.01
+    package static let defaultMinimumSamples = 200
     /// A fine-tuned arm more than 20% dearer per request than the baseline does not proceed.
-    public static let defaultMaximumCostIncrease = 0.20
+    package static let defaultMaximumCostIncrease = 0.20
 
     /// Epoch seconds, [since, until).
-    public var since: Double
-    public var until: Double
-    public var minimumSamples: Int
+    package var since: Double
+    package var until: Double
+    package var minimumSamples: Int
     /// The agent asked for with `--agent`, if any.
-    public var agentFilter: String?
+    package var agentFilter: String?
     /// Agents with calls in the window (or the one asked for), by name.
-    public var agents: [AgentComparison]
+    package var agents: [AgentComparison]
     /// The share above the baseline's cost per request beyond which the fine-tuned arm holds.
-    public var maximumCostIncrease: Double
+    package var maximumCostIncrease: Double
     /// The rollout stage the fine-tuned models are at (`--rollout.current-percent`); nil: the
     /// report says nothing of stages.
-    public var rolloutStage: RolloutStage?
+    package var rolloutStage: RolloutStage?
 
-    public init(since: Double, until: Double, minimumSamples: Int, agentFilter: String?, agents: [AgentComparison],
+    package init(since: Double, until: Double, minimumSamples: Int, agentFilter: String?, agents: [AgentComparison],
                 maximumCostIncrease: Double = ABReport.defaultMaximumCostIncrease, rolloutStage: RolloutStage? = nil) {
         self.since = since
         self.until = until
@@ -70,19 +70,19 @@ public struct ABReport: Sendable {
 
     /// For an agent whose verdict is proceed, the current stage (the next is its `next`, nil
     /// when fully rolled out); nil without `rolloutStage` or for hold and roll back.
-    public func rolloutStage(for agent: AgentComparison) -> RolloutStage? {
+    package func rolloutStage(for agent: AgentComparison) -> RolloutStage? {
         agent.recommendation == .proceed ? rolloutStage : nil
     }
 
     /// The worst recommendation of the report; hold when it has no agent.
-    public var recommendation: Recommendation {
+    package var recommendation: Recommendation {
         agents.map(\.recommendation).max() ?? .hold
     }
 
-    public var exitCode: Int32 { recommendation.exitCode }
+    package var exitCode: Int32 { recommendation.exitCode }
 
     /// Why the report as a whole says what it says, when it has no agent to say it for it.
-    public var emptyReason: String? {
+    package var emptyReason: String? {
         guard agents.isEmpty else { return nil }
         return "no calls in the window" + (agentFilter.map { " from agent \($0)" } ?? "")
     }

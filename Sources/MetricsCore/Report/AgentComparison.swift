@@ -1,56 +1,56 @@
 /// One agent's fine-tuned arm against its baseline: the figures, the tests, and the
 /// recommendation with its reason, by the rule documented on ``ABReport``.
-public struct AgentComparison: Sendable {
+package struct AgentComparison: Sendable {
     /// A rate compared between the arms by the pooled two-proportion z-test.
-    public struct RateTest: Sendable {
+    package struct RateTest: Sendable {
         /// Fine-tuned minus baseline.
-        public var difference: Double
-        public var z: Double
-        public var pValue: Double
+        package var difference: Double
+        package var z: Double
+        package var pValue: Double
         /// p < α, in either direction.
-        public var significant: Bool
+        package var significant: Bool
         /// Significant, and in the direction that is worse for the fine-tuned arm.
-        public var finetunedWorse: Bool
-        public var finetunedBetter: Bool
+        package var finetunedWorse: Bool
+        package var finetunedBetter: Bool
     }
 
     /// Latency compared by the Mann–Whitney U test, and the p95s.
-    public struct LatencyTest: Sendable {
-        public var u: Double
-        public var z: Double
-        public var pValue: Double
+    package struct LatencyTest: Sendable {
+        package var u: Double
+        package var z: Double
+        package var pValue: Double
         /// P(a fine-tuned call is slower than a baseline call), ties ½.
-        public var probabilityFinetunedSlower: Double
+        package var probabilityFinetunedSlower: Double
         /// Fine-tuned p95 / baseline p95; nil when the baseline p95 is 0.
-        public var p95Ratio: Double?
-        public var significant: Bool
+        package var p95Ratio: Double?
+        package var significant: Bool
         /// Significantly slower and p95 more than 20% above the baseline's.
-        public var finetunedWorse: Bool
-        public var finetunedBetter: Bool
+        package var finetunedWorse: Bool
+        package var finetunedBetter: Bool
         /// True when ranked by histogram bucket (part of the window only in rollups).
-        public var bucketed: Bool
+        package var bucketed: Bool
     }
 
-    public var agent: String
-    public var baseline: ArmSummary
-    public var finetuned: ArmSummary
+    package var agent: String
+    package var baseline: ArmSummary
+    package var finetuned: ArmSummary
     /// Both arms have at least the minimum number of requests.
-    public var enoughData: Bool
+    package var enoughData: Bool
     /// Latency percentiles estimated from histogram buckets (rolled-up hours in the window).
-    public var latencyEstimated: Bool
+    package var latencyEstimated: Bool
     /// The tests; nil without enough data (the report does not guess).
-    public var successRate: RateTest?
-    public var errorRate: RateTest?
-    public var fallbackRate: RateTest?
-    public var latency: LatencyTest?
-    public var recommendation: Recommendation
+    package var successRate: RateTest?
+    package var errorRate: RateTest?
+    package var fallbackRate: RateTest?
+    package var latency: LatencyTest?
+    package var recommendation: Recommendation
     /// Why, in one line.
-    public var reason: String
+    package var reason: String
     /// Fine-tuned cost per request over the baseline's, minus 1 (0.3: 30% dearer); nil when
     /// either arm has no cost per request, infinity when only the baseline's is zero.
-    public var costIncrease: Double?
+    package var costIncrease: Double?
     /// The share above the baseline's cost per request the fine-tuned arm may cost and still proceed.
-    public var maximumCostIncrease: Double
+    package var maximumCostIncrease: Double
 
     init(agent: String, baseline: ArmSummary, finetuned: ArmSummary, minimumSamples: Int,
          maximumCostIncrease: Double = ABReport.defaultMaximumCostIncrease) {

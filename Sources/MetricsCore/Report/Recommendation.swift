@@ -1,6 +1,6 @@
 /// What the A/B report advises for one agent's fine-tuned model, and the exit code of
 /// `model-exporter report` when it is the worst advice of the report.
-public enum Recommendation: String, Sendable, Comparable, CaseIterable {
+package enum Recommendation: String, Sendable, Comparable, CaseIterable {
     /// Enough data, and the fine-tuned arm is not significantly worse on anything the rule checks.
     case proceed
     /// Not enough data to say; keep the split as it is and look again later.
@@ -10,7 +10,7 @@ public enum Recommendation: String, Sendable, Comparable, CaseIterable {
 
     /// 0 proceed, 3 hold, 4 roll back. 1 and 2 are left to usage errors and failures to read
     /// the database, so a rollout script can tell "the report says stop" from "no report".
-    public var exitCode: Int32 {
+    package var exitCode: Int32 {
         switch self {
         case .proceed: 0
         case .hold: 3
@@ -19,7 +19,7 @@ public enum Recommendation: String, Sendable, Comparable, CaseIterable {
     }
 
     /// How it reads in prose: "roll back".
-    public var words: String {
+    package var words: String {
         switch self {
         case .proceed: "proceed"
         case .hold: "hold"
@@ -35,7 +35,7 @@ public enum Recommendation: String, Sendable, Comparable, CaseIterable {
         }
     }
 
-    public static func < (lhs: Recommendation, rhs: Recommendation) -> Bool {
+    package static func < (lhs: Recommendation, rhs: Recommendation) -> Bool {
         lhs.severity < rhs.severity
     }
 }

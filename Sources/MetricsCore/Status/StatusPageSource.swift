@@ -19,14 +19,14 @@
 ///
 /// Agent states come from `agentHealth`, the probe behind `/health/{agent}`, so the page and
 /// the endpoint cannot disagree about the rule.
-public final class StatusPageSource: Sendable {
-    public let path: String
-    public let agentHealth: AgentHealthProbe?
-    public let cacheSeconds: Double
-    public let bucketSeconds: Double
-    public let bucketCount: Int
-    public let recentBuckets: Int
-    public let maximumArms: Int
+package final class StatusPageSource: Sendable {
+    package let path: String
+    package let agentHealth: AgentHealthProbe?
+    package let cacheSeconds: Double
+    package let bucketSeconds: Double
+    package let bucketCount: Int
+    package let recentBuckets: Int
+    package let maximumArms: Int
     private let clock: @Sendable () -> Double
 
     /// The hour's calls. `ts` is the indexed column; the range keeps the plan on `calls_ts`.
@@ -47,7 +47,7 @@ public final class StatusPageSource: Sendable {
 
     private let database: ReadOnlyDatabase<Statements, StatusPageData>
 
-    public init(path: String, agentHealth: AgentHealthProbe? = nil, cacheSeconds: Double = 3,
+    package init(path: String, agentHealth: AgentHealthProbe? = nil, cacheSeconds: Double = 3,
                 bucketSeconds: Double = 60, bucketCount: Int = 60, recentBuckets: Int = 5, maximumArms: Int = 200,
                 clock: @escaping @Sendable () -> Double = { WallClock.now() }) {
         self.path = path
@@ -65,7 +65,7 @@ public final class StatusPageSource: Sendable {
     }
 
     /// ``page(now:)`` on the source's own queue; a fresh cached page answers at once.
-    public func page() async -> Result<StatusPageData, StatusPageError> {
+    package func page() async -> Result<StatusPageData, StatusPageError> {
         let now = clock()
         if let page = database.fresh(now: now) { return .success(page) }
         do throws(StatusPageError) {
@@ -77,7 +77,7 @@ public final class StatusPageSource: Sendable {
 
     /// The page as of `now` (or a cached one at most `cacheSeconds` old). Synchronous: for
     /// tests and the queue above.
-    public func page(now: Double) throws(StatusPageError) -> StatusPageData {
+    package func page(now: Double) throws(StatusPageError) -> StatusPageData {
         do throws(SQLiteError) {
             return try database.value(now: now) { statements, now throws(SQLiteError) in try read(statements, now: now) }
         } catch {

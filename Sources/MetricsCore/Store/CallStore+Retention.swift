@@ -5,7 +5,7 @@
 /// the freed pages for new rows, so under steady traffic the file stops growing.
 extension CallStore {
     /// One chunk of retention work. Returns the rows removed (0 when there is nothing to do).
-    public func applyRetention(_ policy: RetentionPolicy, now: Double) throws(SQLiteError) -> Int {
+    package func applyRetention(_ policy: RetentionPolicy, now: Double) throws(SQLiteError) -> Int {
         precondition(!hasOpenBatch, "retention runs between ingest batches")
         let rawCutoff = now - policy.raw
         try db.execute("BEGIN IMMEDIATE")

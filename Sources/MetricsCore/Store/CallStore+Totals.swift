@@ -5,7 +5,7 @@
 extension CallStore {
     /// Writes the totals that changed and commits the batch. On error the transaction is
     /// rolled back and the caller must reload its state from the store.
-    public func commit(_ changes: TotalsChanges) throws(SQLiteError) {
+    package func commit(_ changes: TotalsChanges) throws(SQLiteError) {
         try beginIfNeeded()
         var inserted: [(SeriesKey, Int64)] = []
         do {
@@ -27,7 +27,7 @@ extension CallStore {
         for (key, rowID) in inserted { seriesRowIDs[key] = rowID }
     }
 
-    public func rollback() {
+    package func rollback() {
         guard inTransaction else { return }
         try? db.execute("ROLLBACK")
         inTransaction = false

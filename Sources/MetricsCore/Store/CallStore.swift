@@ -1,11 +1,11 @@
-public import Logging
+package import Logging
 
 /// Errors of the store, with what the operator can do about them.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public var underlying: SQLiteError?
+package struct StoreError: Error, CustomStringConvertible, Sendable {
+    package var message: String
+    package var underlying: SQLiteError?
 
-    public var description: String {
+    package var description: String {
         if let underlying { "\(message): \(underlying)" } else { message }
     }
 
@@ -22,12 +22,12 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 /// commands) never block ingest and ingest never blocks them.
 ///
 /// One connection, used by one thread (the ingest thread).
-public final class CallStore {
-    public let path: String
+package final class CallStore {
+    package let path: String
     let db: SQLiteConnection
     private let logger: Logger
     /// The latency histogram bounds the totals are kept in (stored ones that differ are rebuilt).
-    public let buckets: LatencyBuckets
+    package let buckets: LatencyBuckets
     /// Which `series` row holds each series; filled by `loadTotals`, extended by `commit`.
     var seriesRowIDs: [SeriesKey: Int64] = [:]
     var bucketBounds: [Double] { buckets.bounds }
@@ -44,7 +44,7 @@ public final class CallStore {
     let upsertFallbackStatement: SQLiteStatement
     let upsertCounterStatement: SQLiteStatement
 
-    public init(path: String, buckets: LatencyBuckets, logger: Logger) throws(StoreError) {
+    package init(path: String, buckets: LatencyBuckets, logger: Logger) throws(StoreError) {
         self.path = path
         self.buckets = buckets
         self.logger = logger
@@ -142,12 +142,12 @@ public final class CallStore {
     // MARK: Loading
 
     /// Sources not yet finished, oldest first.
-    public func openSources() throws(StoreError) -> [SourceFile] {
+    package func openSources() throws(StoreError) -> [SourceFile] {
         try sources(finished: false)
     }
 
     /// Sources read to their end: a glob must not read them again under another name.
-    public func finishedSources() throws(StoreError) -> [SourceFile] {
+    package func finishedSources() throws(StoreError) -> [SourceFile] {
         try sources(finished: true)
     }
 
@@ -174,7 +174,7 @@ public final class CallStore {
     /// Loads the stored totals. When the configured histogram buckets differ from the stored
     /// ones, rebuilds the latency histograms from the stored calls and says so
     /// (`rebuiltHistograms`): the caller saves every series again at its next commit.
-    public func loadTotals() throws(StoreError) -> (totals: RunningTotals, rebuiltHistograms: Bool) {
+    package func loadTotals() throws(StoreError) -> (totals: RunningTotals, rebuiltHistograms: Bool) {
         let loaded: RunningTotals
         let bucketsChanged: Bool
         do {
@@ -298,10 +298,10 @@ public final class CallStore {
         inTransaction = true
     }
 
-    public var hasOpenBatch: Bool { inTransaction }
+    package var hasOpenBatch: Bool { inTransaction }
 
     /// One past the largest source id: the reader thread assigns ids of new files itself.
-    public func nextSourceID() throws(StoreError) -> Int64 {
+    package func nextSourceID() throws(StoreError) -> Int64 {
         do {
             let select = try db.prepare("SELECT ifnull(max(id), 0) + 1 FROM sources")
             _ = try select.step()
@@ -311,7 +311,7 @@ public final class CallStore {
         }
     }
 
-    public func registerSource(id: Int64, path: String, identity: FileIdentity, fingerprint: [UInt8]) throws(SQLiteError) {
+    package func registerSource(id: Int64, path: String, identity: FileIdentity, fingerprint: [UInt8]) throws(SQLiteError) {
         try beginIfNeeded()
         let s = insertSourceStatement
         defer { s.reset() }
@@ -326,7 +326,7 @@ public final class CallStore {
         try s.step()
     }
 
-    public func updateSource(id: Int64, readOffset: Int64, fingerprint: [UInt8], state: SourceFile.State) throws(SQLiteError) {
+    package func updateSource(id: Int64, readOffset: Int64, fingerprint: [UInt8], state: SourceFile.State) throws(SQLiteError) {
         try beginIfNeeded()
         let s = updateSourceStatement
         defer { s.reset() }
@@ -339,7 +339,7 @@ public final class CallStore {
     }
 
     /// `index` is the record's place within its line: 0 unless the format has several records per line.
-    public func insertCall(_ call: CallRecord, sourceID: Int64, offset: Int64, index: Int64 = 0) throws(SQLiteError) {
+    package func insertCall(_ call: CallRecord, sourceID: Int64, offset: Int64, index: Int64 = 0) throws(SQLiteError) {
         try beginIfNeeded()
         let s = insertCallStatement
         // The row's strings are copied once into a reusable buffer and bound without a copy
@@ -385,7 +385,7 @@ public final class CallStore {
         _ = try stepped.get()
     }
 
-    public func insertRejected(reason: RejectReason, detail: String, sourceID: Int64, offset: Int64, length: Int64,
+    package func insertRejected(reason: RejectReason, detail: String, sourceID: Int64, offset: Int64, length: Int64,
                                excerpt: [UInt8], index: Int64 = 0) throws(SQLiteError) {
         // The blob is bound with SQLITE_TRANSIENT (copied) inside the closure; the step follows it.
         try beginIfNeeded()

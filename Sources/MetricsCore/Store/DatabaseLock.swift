@@ -12,14 +12,14 @@ import Foundation
 ///
 /// Readers (`query`, `report`, the status page, a `sqlite3 -readonly` shell) take no lock:
 /// WAL lets them read beside the one writer.
-public final class DatabaseLock: Sendable {
+package final class DatabaseLock: Sendable {
     /// The lock file's path: the database's path with `.lock` appended.
-    public let path: String
+    package let path: String
     private let descriptor: Int32
 
     /// Takes the lock beside `databasePath` or throws, naming the holder. Writes nothing to
     /// the database or its directory other than the (empty until held) lock file.
-    public init(databasePath: String) throws(DatabaseLockError) {
+    package init(databasePath: String) throws(DatabaseLockError) {
         let path = databasePath + ".lock"
         self.path = path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -60,18 +60,18 @@ public final class DatabaseLock: Sendable {
 }
 
 /// The database is owned by another process, or its lock file cannot be made.
-public struct DatabaseLockError: Error, CustomStringConvertible, Sendable {
-    public enum Reason: Sendable, Equatable {
+package struct DatabaseLockError: Error, CustomStringConvertible, Sendable {
+    package enum Reason: Sendable, Equatable {
         /// Another live process holds the lock; its pid when it wrote one.
         case held(pid: Int32?)
         case cannotOpen(String)
     }
 
-    public var databasePath: String
-    public var lockPath: String
-    public var reason: Reason
+    package var databasePath: String
+    package var lockPath: String
+    package var reason: Reason
 
-    public var description: String {
+    package var description: String {
         switch reason {
         case .held(let pid):
             let holder = pid.map { "process \($0)" } ?? "another process"

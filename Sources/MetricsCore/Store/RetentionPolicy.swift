@@ -1,14 +1,14 @@
 /// How long raw calls and rollups are kept.
-public struct RetentionPolicy: Sendable, Equatable {
+package struct RetentionPolicy: Sendable, Equatable {
     /// Seconds raw calls and quarantined lines are kept.
-    public var raw: Double
+    package var raw: Double
     /// Seconds hourly rollups are kept.
-    public var rollups: Double
+    package var rollups: Double
     /// Rows deleted per transaction: small, so the single writer is never held for long and
     /// ingest goes on between chunks.
-    public var chunkRows: Int
+    package var chunkRows: Int
 
-    public init(raw: Double = 30 * 86400, rollups: Double = 400 * 86400, chunkRows: Int = 5000) {
+    package init(raw: Double = 30 * 86400, rollups: Double = 400 * 86400, chunkRows: Int = 5000) {
         self.raw = raw
         self.rollups = rollups
         self.chunkRows = chunkRows

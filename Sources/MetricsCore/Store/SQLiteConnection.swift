@@ -5,12 +5,12 @@
 import CSQLite
 
 /// An error from SQLite, with the database path and SQLite's own message.
-public struct SQLiteError: Error, CustomStringConvertible, Sendable {
-    public var code: Int32
-    public var message: String
-    public var path: String
+package struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    package var code: Int32
+    package var message: String
+    package var path: String
 
-    public var description: String {
+    package var description: String {
         "SQLite error \(code) on \(path): \(message)"
     }
 }
@@ -19,11 +19,11 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// One connection to one database file. Not thread-safe: each connection belongs to one thread.
-public final class SQLiteConnection {
+package final class SQLiteConnection {
     let handle: OpaquePointer
-    public let path: String
+    package let path: String
 
-    public enum Mode: Sendable { case readWrite, readOnly }
+    package enum Mode: Sendable { case readWrite, readOnly }
 
     /// Process-wide settings that must precede the first connection.
     private static let configured: Bool = {
@@ -31,7 +31,7 @@ public final class SQLiteConnection {
         return true
     }()
 
-    public init(path: String, mode: Mode = .readWrite) throws(SQLiteError) {
+    package init(path: String, mode: Mode = .readWrite) throws(SQLiteError) {
         _ = Self.configured
         var db: OpaquePointer?
         let flags: Int32 = switch mode {
@@ -58,7 +58,7 @@ public final class SQLiteConnection {
     }
 
     /// Runs one or more statements that return no rows needed by the caller.
-    public func execute(_ sql: String) throws(SQLiteError) {
+    package func execute(_ sql: String) throws(SQLiteError) {
         var errmsg: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
         if rc != SQLITE_OK {
@@ -68,7 +68,7 @@ public final class SQLiteConnection {
         }
     }
 
-    public func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+    package func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw error(rc) }
@@ -76,16 +76,16 @@ public final class SQLiteConnection {
     }
 
     /// Milliseconds SQLite waits for a lock before returning SQLITE_BUSY.
-    public func setBusyTimeout(milliseconds: Int32) {
+    package func setBusyTimeout(milliseconds: Int32) {
         sqlite3_busy_timeout(handle, milliseconds)
     }
 
-    public var changes: Int { Int(sqlite3_changes64(handle)) }
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    package var changes: Int { Int(sqlite3_changes64(handle)) }
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }
 
 /// A prepared statement. Bind indexes are 1-based as in SQLite.
-public final class SQLiteStatement {
+package final class SQLiteStatement {
     let handle: OpaquePointer
     unowned let connection: SQLiteConnection
 
@@ -98,19 +98,19 @@ public final class SQLiteStatement {
         sqlite3_finalize(handle)
     }
 
-    public func bind(_ index: Int32, _ value: Int64) {
+    package func bind(_ index: Int32, _ value: Int64) {
         sqlite3_bind_int64(handle, index, value)
     }
 
-    public func bind(_ index: Int32, _ value: Double) {
+    package func bind(_ index: Int32, _ value: Double) {
         sqlite3_bind_double(handle, index, value)
     }
 
-    public func bind(_ index: Int32, _ value: Bool) {
+    package func bind(_ index: Int32, _ value: Bool) {
         sqlite3_bind_int(handle, index, value ? 1 : 0)
     }
 
-    public func bind(_ index: Int32, _ value: String?) {
+    package func bind(_ index: Int32, _ value: String?) {
         guard var value else {
             sqlite3_bind_null(handle, index)
             return
@@ -120,35 +120,35 @@ public final class SQLiteStatement {
         }
     }
 
-    public func bind(_ index: Int32, _ value: Double?) {
+    package func bind(_ index: Int32, _ value: Double?) {
         if let value { bind(index, value) } else { bindNull(index) }
     }
 
-    public func bind(_ index: Int32, _ value: Bool?) {
+    package func bind(_ index: Int32, _ value: Bool?) {
         if let value { bind(index, value) } else { bindNull(index) }
     }
 
-    public func bind(_ index: Int32, _ value: Int64?) {
+    package func bind(_ index: Int32, _ value: Int64?) {
         if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
     }
 
     /// Binds bytes that stay valid until the statement is stepped and reset (SQLITE_STATIC):
     /// no copy. The caller guarantees the lifetime.
-    public func bindStatic(_ index: Int32, text bytes: UnsafeRawBufferPointer) {
+    package func bindStatic(_ index: Int32, text bytes: UnsafeRawBufferPointer) {
         sqlite3_bind_text(handle, index, bytes.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer(bitPattern: 1), Int32(bytes.count), nil)
     }
 
-    public func bind(_ index: Int32, blob: UnsafeRawBufferPointer) {
+    package func bind(_ index: Int32, blob: UnsafeRawBufferPointer) {
         sqlite3_bind_blob(handle, index, blob.baseAddress, Int32(blob.count), transient)
     }
 
-    public func bindNull(_ index: Int32) {
+    package func bindNull(_ index: Int32) {
         sqlite3_bind_null(handle, index)
     }
 
     /// Steps once; true when a row is available.
     @discardableResult
-    public func step() throws(SQLiteError) -> Bool {
+    package func step() throws(SQLiteError) -> Bool {
         let rc = sqlite3_step(handle)
         switch rc {
         case SQLITE_ROW: return true
@@ -158,40 +158,40 @@ public final class SQLiteStatement {
     }
 
     /// Steps to completion, then resets so the statement can run again.
-    public func run() throws(SQLiteError) {
+    package func run() throws(SQLiteError) {
         defer { reset() }
         while try step() {}
     }
 
-    public func reset() {
+    package func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }
 
-    public var columnCount: Int32 { sqlite3_column_count(handle) }
+    package var columnCount: Int32 { sqlite3_column_count(handle) }
 
-    public func columnName(_ index: Int32) -> String {
+    package func columnName(_ index: Int32) -> String {
         String(cString: sqlite3_column_name(handle, index))
     }
 
-    public func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
-    public func double(_ index: Int32) -> Double { sqlite3_column_double(handle, index) }
-    public func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
+    package func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+    package func double(_ index: Int32) -> Double { sqlite3_column_double(handle, index) }
+    package func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
 
-    public func string(_ index: Int32) -> String? {
+    package func string(_ index: Int32) -> String? {
         guard let text = sqlite3_column_text(handle, index) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, index))
         return String(decoding: UnsafeRawBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
-    public func blob(_ index: Int32) -> [UInt8] {
+    package func blob(_ index: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(handle, index))
         guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
     /// The column's value as a Swift value for generic output (query command): Int64, Double, String, [UInt8] or nil.
-    public func value(_ index: Int32) -> SQLiteValue {
+    package func value(_ index: Int32) -> SQLiteValue {
         switch sqlite3_column_type(handle, index) {
         case SQLITE_INTEGER: .integer(int64(index))
         case SQLITE_FLOAT: .real(double(index))
@@ -202,12 +202,12 @@ public final class SQLiteStatement {
     }
 
     /// Index of a named parameter (`:since`), or 0 when the statement has no such parameter.
-    public func parameterIndex(_ name: String) -> Int32 {
+    package func parameterIndex(_ name: String) -> Int32 {
         sqlite3_bind_parameter_index(handle, name)
     }
 }
 
-public enum SQLiteValue: Sendable, Equatable {
+package enum SQLiteValue: Sendable, Equatable {
     case null
     case integer(Int64)
     case real(Double)
@@ -219,7 +219,7 @@ extension SQLiteStatement {
     /// Resets for the next run without clearing bindings: for statements that bind every
     /// parameter on every run (the hot insert).
     @inline(__always)
-    public func resetKeepingBindings() {
+    package func resetKeepingBindings() {
         sqlite3_reset(handle)
     }
 }

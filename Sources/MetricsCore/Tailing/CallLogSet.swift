@@ -1,5 +1,5 @@
 import Foundation
-public import Logging
+package import Logging
 
 /// Follows every call log that matches `--calllog.path`: one path, or a glob such as
 /// `/var/log/gateway/*.jsonl` for gateways whose workers each write their own log.
@@ -10,8 +10,8 @@ public import Logging
 /// name (a rotated `worker-1.jsonl.1` matched by `*.jsonl*`) or was read to its end before
 /// (same device, inode and first bytes) is not read again. The exported series are the sum
 /// over all files: files are not a label.
-public final class CallLogSet {
-    public let pattern: String
+package final class CallLogSet {
+    package let pattern: String
     private let isGlob: Bool
     private let maxLineBytes: Int
     private let rotationGrace: Double
@@ -24,7 +24,7 @@ public final class CallLogSet {
     static let rescanInterval = 1.0
 
     /// - Parameter clock: times the rescan interval and, in every tailer, the rotation grace.
-    public init(pattern: String, stored: [SourceFile], finished: [SourceFile], maxLineBytes: Int, rotationGrace: Double = 2,
+    package init(pattern: String, stored: [SourceFile], finished: [SourceFile], maxLineBytes: Int, rotationGrace: Double = 2,
                 clock: MonotonicClock = .system, logger: Logger) {
         self.pattern = pattern
         self.isGlob = pattern.contains { "*?[".contains($0) }
@@ -45,7 +45,7 @@ public final class CallLogSet {
     }
 
     /// Polls every file, up to about `lineBudget` lines in all.
-    public func poll(into sink: some CallLogSink, lineBudget: Int) throws -> (lines: Int, bytes: Int64, caughtUp: Bool) {
+    package func poll(into sink: some CallLogSink, lineBudget: Int) throws -> (lines: Int, bytes: Int64, caughtUp: Bool) {
         let now = clock.now()
         if isGlob && now - lastScan >= Self.rescanInterval {
             lastScan = now
@@ -105,16 +105,16 @@ public final class CallLogSet {
         return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }
     }
 
-    public func positions() -> [SourcePosition] {
+    package func positions() -> [SourcePosition] {
         tailers.keys.sorted().flatMap { tailers[$0]!.positions() }
     }
 
-    public func didCommit() {
+    package func didCommit() {
         for tailer in tailers.values { tailer.didCommit() }
     }
 
     /// The files summed: exists when every followed path exists (a single log: that log).
-    public var status: CallLogStatus {
+    package var status: CallLogStatus {
         let statuses = tailers.keys.sorted().map { tailers[$0]!.status }
         guard isGlob else { return statuses.first ?? CallLogStatus(path: pattern) }
         var status = CallLogStatus(path: pattern, fileExists: !statuses.isEmpty && statuses.allSatisfy(\.fileExists))

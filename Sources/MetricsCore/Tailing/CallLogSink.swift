@@ -1,6 +1,6 @@
 /// Receives what a `CallLogTailer` reads. Lines are handed over as borrowed bytes, valid only
 /// during the call; offsets are byte offsets of the line's first byte in its file.
-public protocol CallLogSink: AnyObject {
+package protocol CallLogSink: AnyObject {
     func line(_ bytes: UnsafeRawBufferPointer, source: Int64, offset: Int64)
     /// A line longer than the limit; only its first bytes were kept.
     func oversizedLine(source: Int64, offset: Int64, length: Int64, excerpt: UnsafeRawBufferPointer)
@@ -13,31 +13,31 @@ public protocol CallLogSink: AnyObject {
 }
 
 /// A file's read position as it must be stored with the batch that reached it.
-public struct SourcePosition: Sendable, Equatable {
-    public var id: Int64
-    public var readOffset: Int64
-    public var fingerprint: [UInt8]
-    public var state: SourceFile.State
+package struct SourcePosition: Sendable, Equatable {
+    package var id: Int64
+    package var readOffset: Int64
+    package var fingerprint: [UInt8]
+    package var state: SourceFile.State
 }
 
 /// What /health and the exporter's own metrics say about the call log.
-public struct CallLogStatus: Sendable, Equatable {
-    public var path: String
+package struct CallLogStatus: Sendable, Equatable {
+    package var path: String
     /// The configured path exists.
-    public var fileExists: Bool
+    package var fileExists: Bool
     /// Committed-able read position in the active file.
-    public var readOffset: Int64
+    package var readOffset: Int64
     /// Size of the active file.
-    public var fileSize: Int64
+    package var fileSize: Int64
     /// Renamed-away files still being read.
-    public var drainingFiles: Int
+    package var drainingFiles: Int
     /// Unread bytes in all open files.
-    public var lagBytes: Int64
-    public var lastError: String?
+    package var lagBytes: Int64
+    package var lastError: String?
     /// Paths followed (more than one for a glob).
-    public var files: Int = 1
+    package var files: Int = 1
 
-    public init(path: String, fileExists: Bool = false, readOffset: Int64 = 0, fileSize: Int64 = 0,
+    package init(path: String, fileExists: Bool = false, readOffset: Int64 = 0, fileSize: Int64 = 0,
                 drainingFiles: Int = 0, lagBytes: Int64 = 0, lastError: String? = nil) {
         self.path = path
         self.fileExists = fileExists

@@ -1,5 +1,5 @@
 import Foundation
-public import Logging
+package import Logging
 
 /// Follows the call log at one path like `tail -F`, handing every complete line to a sink
 /// exactly once across rotations, truncations and restarts (with the store committing the
@@ -26,8 +26,8 @@ public import Logging
 /// - **Identity**: device + inode + the first 256 bytes (the fingerprint). An inode reused
 ///   by a new file has other first bytes, so it is read from the start, not from the old offset.
 /// - **Long lines**: see `TailedFile`; they reach the sink as `oversizedLine` with 4 KiB.
-public final class CallLogTailer {
-    public let path: String
+package final class CallLogTailer {
+    package let path: String
     private let maxLineBytes: Int
     private let rotationGrace: Double
     private let clock: MonotonicClock
@@ -46,7 +46,7 @@ public final class CallLogTailer {
     ///   - stored: the sources not finished in the last run, from the store.
     ///   - rotationGrace: seconds a renamed-away file is still read after its last new byte.
     ///   - clock: what the grace is measured on; tests pass one they advance by hand.
-    public init(path: String, stored: [SourceFile], maxLineBytes: Int, rotationGrace: Double = 2,
+    package init(path: String, stored: [SourceFile], maxLineBytes: Int, rotationGrace: Double = 2,
                 clock: MonotonicClock = .system, logger: Logger) {
         self.path = path
         self.maxLineBytes = maxLineBytes
@@ -58,7 +58,7 @@ public final class CallLogTailer {
 
     /// Reads what is available, up to about `lineBudget` lines. Returns the lines and bytes
     /// handed over and whether every open file was read to its end.
-    public func poll(into sink: some CallLogSink, lineBudget: Int) throws -> (lines: Int, bytes: Int64, caughtUp: Bool) {
+    package func poll(into sink: some CallLogSink, lineBudget: Int) throws -> (lines: Int, bytes: Int64, caughtUp: Bool) {
         if let stored = toResume {
             toResume = nil
             try resume(stored, sink: sink)
@@ -144,7 +144,7 @@ public final class CallLogTailer {
     }
 
     /// Read positions of every file read since the last commit, to store with the batch.
-    public func positions() -> [SourcePosition] {
+    package func positions() -> [SourcePosition] {
         var result = finished
         for file in draining {
             result.append(SourcePosition(id: file.sourceID, readOffset: file.readOffset, fingerprint: file.fingerprint, state: .rotated))
@@ -174,12 +174,12 @@ public final class CallLogTailer {
     }
 
     /// The positions from `positions()` are stored: finished files need not be written again.
-    public func didCommit() {
+    package func didCommit() {
         finished.removeAll()
         finishedIdentities.removeAll()
     }
 
-    public var status: CallLogStatus {
+    package var status: CallLogStatus {
         var status = CallLogStatus(path: path, fileExists: pathExists, drainingFiles: draining.count, lastError: lastError)
         if let file = active {
             status.readOffset = file.readOffset

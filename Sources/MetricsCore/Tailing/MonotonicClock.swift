@@ -4,16 +4,16 @@
 /// Injected rather than read from `WallClock` so that tests step time by hand (as mtail's
 /// tailer tests do) and a 2 s grace or a 1 s rescan costs them nothing. Sendable because the
 /// ingest pipeline polls on its reader thread while a test advances time on its own.
-public struct MonotonicClock: Sendable {
+package struct MonotonicClock: Sendable {
     private let read: @Sendable () -> Double
 
-    public init(_ read: @escaping @Sendable () -> Double) {
+    package init(_ read: @escaping @Sendable () -> Double) {
         self.read = read
     }
 
     /// Seconds since an arbitrary origin; never goes backwards.
-    public func now() -> Double { read() }
+    package func now() -> Double { read() }
 
     /// CLOCK_MONOTONIC: unaffected by NTP steps or a changed wall clock.
-    public static let system = MonotonicClock { WallClock.monotonic() }
+    package static let system = MonotonicClock { WallClock.monotonic() }
 }

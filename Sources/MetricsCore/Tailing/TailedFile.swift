@@ -262,8 +262,8 @@ final class TailedFile {
 }
 
 /// An I/O error of the tailer. The tailer reports it in /health and tries again on the next poll.
-public struct TailError: Error, CustomStringConvertible, Sendable {
-    public var message: String
+package struct TailError: Error, CustomStringConvertible, Sendable {
+    package var message: String
 
     static func read(path: String, errno code: Int32) -> TailError {
         TailError(message: "cannot read \(path): \(String(cString: strerror(code)))")
@@ -273,5 +273,5 @@ public struct TailError: Error, CustomStringConvertible, Sendable {
         TailError(message: "cannot open \(path): \(String(cString: strerror(code))) (check the path and that this user may read it)")
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
