@@ -24,6 +24,13 @@ struct HTTPEndpointTests {
         #expect(reply.header("Content-Type") == Self.metricsContentType)
         let truth = try GroundTruth(path: log)
         #expect(truth.rejectedLines > 0 && truth.series.count == 10, "the generated log should have bad lines and 10 series")
+        // `generate` writes the streamed and cached signals, so the new histograms and counters
+        // below are compared on real values in every series, not on zeros.
+        for (key, totals) in truth.series {
+            #expect(totals.ttftBuckets.reduce(0, +) > 0 && totals.tpotBuckets.reduce(0, +) > 0
+                        && totals.cachedInputTokens > 0 && totals.reasoningTokens > 0 && totals.cacheHits > 0,
+                    "\(key): streamed, cached, reasoning or cache-hit requests missing from the generated log")
+        }
         let mismatches = truth.mismatches(in: try ExpositionSamples(reply.text))
         #expect(mismatches.isEmpty, "\(mismatches.prefix(20).joined(separator: "\n"))")
         try await Self.expectPromtoolAccepts(reply.body, in: dir)

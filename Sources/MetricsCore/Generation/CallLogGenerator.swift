@@ -7,6 +7,12 @@ import Foundation
 /// (`timeout`, `rate_limited`, `server_error`, `context_length`) of which most are rescued by a
 /// fallback to the baseline model; log-normal latency with a long tail; token counts and cost.
 /// With `badRate > 0` a share of lines is malformed in every way the quarantine knows.
+///
+/// Every line also carries the signals of streamed and cached traffic (`stream`, `ttft_ms`,
+/// `cached_input_tokens` ≤ `input_tokens`, `reasoning_tokens` ≤ `output_tokens`, `cache_hit`).
+/// They are drawn from a second generator seeded from the same seed, so the fields that existed
+/// before them keep the values they had for a seed (tests and benchmarks planted on them stay
+/// valid), except that a gateway cache hit (3% of answers) costs nothing and takes 2–20 ms.
 package struct CallLogGenerator: Sendable {
     package struct Arm: Sendable, Equatable {
         /// Probability that the first attempt fails.
@@ -14,11 +20,38 @@ package struct CallLogGenerator: Sendable {
         /// Median latency in milliseconds.
         package var medianLatencyMs: Double
         package var costPer1kTokens: Double
+        /// Whether a failed first attempt goes to the fallback model; nil: the fine-tuned arm
+        /// falls back to the baseline model, the baseline has nothing to fall back to.
+        package var fallsBack: Bool?
+        /// Share of successful requests that are streamed (and so carry `ttft_ms`).
+        package var streamShare: Double
+        /// Median time to first token in milliseconds; nil: a share (15–45%) of the latency.
+        /// When set, the latency is stretched to at least 1.15 × the first token.
+        package var medianTTFTMs: Double?
+        /// The class of every first-attempt failure; nil: a mix of timeouts (30 s more),
+        /// rate limits, server errors and context-length errors.
+        package var errorType: String?
 
-        package init(errorRate: Double, medianLatencyMs: Double, costPer1kTokens: Double) {
+        package init(errorRate: Double, medianLatencyMs: Double, costPer1kTokens: Double, fallsBack: Bool? = nil,
+                    streamShare: Double = 0.6, medianTTFTMs: Double? = nil, errorType: String? = nil) {
             self.errorRate = errorRate
             self.medianLatencyMs = medianLatencyMs
             self.costPer1kTokens = costPer1kTokens
+            self.fallsBack = fallsBack
+            self.streamShare = streamShare
+            self.medianTTFTMs = medianTTFTMs
+            self.errorType = errorType
+        }
+    }
+
+    /// The two arms of one agent, when it differs from the profile's.
+    package struct Arms: Sendable, Equatable {
+        package var baseline: Arm
+        package var finetuned: Arm
+
+        package init(baseline: Arm, finetuned: Arm) {
+            self.baseline = baseline
+            self.finetuned = finetuned
         }
     }
 
@@ -30,6 +63,14 @@ package struct CallLogGenerator: Sendable {
         package var finetunedShare: Double
         /// Probability that a failed first attempt is rescued by the fallback model.
         package var fallbackRescue: Double
+        /// Agents whose arms differ from `baseline` and `finetuned` (the demo's incidents).
+        package var perAgent: [String: Arms] = [:]
+        /// Share of requests the gateway's own response cache answers (no model call, no cost).
+        package var cacheHitShare = 0.03
+        /// Share of input tokens served from the provider's prompt cache, on average.
+        package var cachedInputShare = 0.3
+        /// Share of output tokens spent on reasoning, on average.
+        package var reasoningShare = 0.15
 
         package static let `default` = Profile(
             agents: ["qa_agent", "content_agent", "legal_agent", "support_agent", "analyst_agent"],
@@ -57,6 +98,8 @@ package struct CallLogGenerator: Sendable {
     }
 
     private var random: SplitMix64
+    /// Draws the streamed/cached signals, apart from `random` (see the type comment).
+    private var extras: SplitMix64
     package var profile: Profile
     package var badRate: Double
     /// Timestamp of the next line, epoch seconds.
@@ -67,6 +110,7 @@ package struct CallLogGenerator: Sendable {
 
     package init(seed: UInt64, startTimestamp: Double, requestsPerSecond: Double = 50, badRate: Double = 0, profile: Profile = .default) {
         self.random = SplitMix64(seed: seed)
+        self.extras = SplitMix64(seed: seed ^ 0x5157_4541_4d49_4e47)
         self.nextTimestamp = startTimestamp
         self.requestsPerSecond = requestsPerSecond
         self.badRate = badRate
@@ -87,7 +131,8 @@ package struct CallLogGenerator: Sendable {
     private mutating func goodLine(ts: Double) -> String {
         let agent = profile.agents[Int(random.next() % UInt64(profile.agents.count))]
         let finetuned = random.unit() < profile.finetunedShare
-        let arm = finetuned ? profile.finetuned : profile.baseline
+        let arms = profile.perAgent[agent] ?? Arms(baseline: profile.baseline, finetuned: profile.finetuned)
+        let arm = finetuned ? arms.finetuned : arms.baseline
         let model = finetuned ? Self.finetunedModel(for: agent) : Self.baselineModel
         let failed = random.unit() < arm.errorRate
         var error: String?
@@ -97,26 +142,50 @@ package struct CallLogGenerator: Sendable {
         if random.unit() < 0.01 { latency *= 8 }  // the long tail: a slow provider now and then
         if failed {
             let roll = random.unit()
-            error = roll < 0.4 ? "timeout" : roll < 0.7 ? "rate_limited" : roll < 0.95 ? "server_error" : "context_length"
+            error = arm.errorType
+                ?? (roll < 0.4 ? "timeout" : roll < 0.7 ? "rate_limited" : roll < 0.95 ? "server_error" : "context_length")
             if error == "timeout" { latency += 30_000 }
-            if finetuned {
+            if arm.fallsBack ?? finetuned {
                 fallback = true
                 success = random.unit() < profile.fallbackRescue
-                latency += profile.baseline.medianLatencyMs * random.logNormal(sigma: 0.5)
+                latency += arms.baseline.medianLatencyMs * random.logNormal(sigma: 0.5)
             } else {
                 success = false
             }
         }
         let inputTokens = 100 + Int(random.next() % 900)
         let outputTokens = success ? 20 + Int(random.next() % 400) : 0
-        let cost = Double(inputTokens + outputTokens) / 1000 * arm.costPer1kTokens
+        var cost = Double(inputTokens + outputTokens) / 1000 * arm.costPer1kTokens
         let requestID = "req-" + String(sequence, radix: 16) + "-" + String(random.next() & 0xffff, radix: 16)
+
+        // The signals of streamed and cached traffic, from `extras` only.
+        let cacheHit = success && !fallback && extras.unit() < profile.cacheHitShare
+        let stream = success && !cacheHit && extras.unit() < arm.streamShare
+        var ttft: Double?
+        if cacheHit {
+            latency = 2 + 18 * extras.unit()  // answered from the gateway's cache: milliseconds, no model
+            cost = 0
+        } else if stream {
+            if let median = arm.medianTTFTMs {
+                let first = median * extras.logNormal(sigma: 0.1)
+                latency = max(latency, first * 1.15)
+                ttft = first
+            } else {
+                ttft = latency * (0.15 + 0.3 * extras.unit())
+            }
+        }
+        let cachedInput = Int(Double(inputTokens) * min(1, profile.cachedInputShare * 2 * extras.unit()))
+        let reasoning = Int(Double(outputTokens) * min(1, profile.reasoningShare * 2 * extras.unit()))
+
         var line = "{\"ts\":\"\(RFC3339Timestamp.format(ts))\",\"request_id\":\"\(requestID)\",\"agent\":\"\(agent)\""
         line += ",\"model\":\"\(model)\",\"variant\":\"\(finetuned ? "finetuned" : "baseline")\",\"success\":\(success)"
         line += ",\"fallback\":\(fallback)"
         line += fallback ? ",\"fallback_model\":\"\(Self.baselineModel)\"" : ",\"fallback_model\":null"
         line += error.map { ",\"error\":\"\($0)\"" } ?? ",\"error\":null"
-        line += ",\"latency_ms\":\(Self.decimal(latency, places: 1)),\"cost_usd\":\(cost),\"input_tokens\":\(inputTokens),\"output_tokens\":\(outputTokens)}"
+        line += ",\"latency_ms\":\(Self.decimal(latency, places: 1)),\"cost_usd\":\(cost),\"input_tokens\":\(inputTokens),\"output_tokens\":\(outputTokens)"
+        line += ",\"stream\":\(stream)"
+        if let ttft { line += ",\"ttft_ms\":\(Self.decimal(ttft, places: 1))" }
+        line += ",\"cached_input_tokens\":\(cachedInput),\"reasoning_tokens\":\(reasoning),\"cache_hit\":\(cacheHit)}"
         return line
     }
 
