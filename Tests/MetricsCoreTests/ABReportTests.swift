@@ -140,8 +140,12 @@ import Testing
 
     @Test func slightlySlowerFinetunedWithinTwentyPercentProceeds() throws {
         // 10% slower on every call: significant with 20,000 calls, but the p95 is within 20%
-        // of the baseline's, which the rule tolerates.
-        let fixture = try Fixture(profile: Self.profile(finetuned: .init(errorRate: 0.02, medianLatencyMs: 770, costPer1kTokens: 0.0002)),
+        // of the baseline's, which the rule tolerates. Nothing streamed on the fine-tuned arm, so
+        // no first-token test: its rescued timeouts (streamed after a 30 s first attempt) would
+        // put its TTFT p95 above the baseline's, whose failures are not streamed, and this test
+        // is about latency (AgentComparisonTimeToFirstTokenTests has the TTFT rule).
+        let fixture = try Fixture(profile: Self.profile(finetuned: .init(errorRate: 0.02, medianLatencyMs: 770, costPer1kTokens: 0.0002,
+                                                                         streamShare: 0)),
                                   lines: 20_000)
         let qa = try #require(try fixture.report().agents.first)
         let latency = try #require(qa.latency)

@@ -30,6 +30,8 @@ extension ABReport {
             for (name, var pair) in arms.sorted(by: { $0.key < $1.key }) {
                 pair.baseline.latency.sortedMilliseconds.sort()
                 pair.finetuned.latency.sortedMilliseconds.sort()
+                pair.baseline.ttft.sortedMilliseconds.sort()
+                pair.finetuned.ttft.sortedMilliseconds.sort()
                 pair.baseline.models.sort()
                 pair.finetuned.models.sort()
                 comparisons.append(AgentComparison(agent: name, baseline: pair.baseline, finetuned: pair.finetuned,
@@ -65,7 +67,8 @@ private struct WindowReader {
     init(_ db: SQLiteConnection) throws(SQLiteError) {
         calls = try db.prepare("""
             SELECT agent, variant = 'finetuned', success, error IS NOT NULL, fallback, cost_usd,
-                   ifnull(input_tokens, 0), ifnull(output_tokens, 0), latency_ms, model
+                   ifnull(input_tokens, 0), ifnull(output_tokens, 0), latency_ms, model,
+                   CASE WHEN stream = 1 THEN ttft_ms END
             FROM calls
             WHERE ts >= ?1 AND ts < ?2 AND (?3 IS NULL OR agent = ?3) AND variant IN ('baseline', 'finetuned')
             """)
@@ -98,6 +101,7 @@ private struct WindowReader {
                 let isFinetuned = calls.int64(1) != 0
                 let success = calls.int64(2), error = calls.int64(3), fallback = calls.int64(4)
                 let cost = calls.double(5), input = calls.int64(6), output = calls.int64(7), latency = calls.double(8)
+                let ttft: Double? = calls.isNull(10) ? nil : calls.double(10)
                 let newModel: [UInt8]? = calls.withText(9) { bytes in
                     let last = isFinetuned ? lastModel[name]?.finetuned : lastModel[name]?.baseline
                     return last.map { $0.elementsEqual(bytes) } == true ? nil : Array(bytes)
@@ -111,6 +115,7 @@ private struct WindowReader {
                     arm.inputTokens += Int(input)
                     arm.outputTokens += Int(output)
                     arm.latency.sortedMilliseconds.append(latency)
+                    if let ttft { arm.ttft.sortedMilliseconds.append(ttft) }
                     if let newModel {
                         let model = String(decoding: newModel, as: UTF8.self)
                         if !arm.models.contains(model) { arm.models.append(model) }

@@ -38,6 +38,8 @@ private struct JSONReport: Encodable {
         var latencyP50Seconds: Double?
         var latencyP95Seconds: Double?
         var latencyP99Seconds: Double?
+        var streamedRequests: Int
+        var ttftP95Seconds: Double?
         var costUsd: Double
         var costPerRequestUsd: Double?
         var costPer1kTokensUsd: Double?
@@ -47,7 +49,7 @@ private struct JSONReport: Encodable {
         enum CodingKeys: String, CodingKey {
             case models, requests, rolledUpRequests, successes, successRate, successRateInterval, firstAttemptErrors
             case firstAttemptErrorRate, firstAttemptErrorRateInterval, fallbacks, fallbackRate
-            case latencyP50Seconds, latencyP95Seconds, latencyP99Seconds, costUsd, costPerRequestUsd, inputTokens, outputTokens
+            case latencyP50Seconds, latencyP95Seconds, latencyP99Seconds, streamedRequests, ttftP95Seconds, costUsd, costPerRequestUsd, inputTokens, outputTokens
             // Snake case would make this cost_per1k_tokens_usd.
             case costPer1kTokensUsd = "cost_per_1k_tokens_usd"
         }
@@ -67,6 +69,8 @@ private struct JSONReport: Encodable {
             latencyP50Seconds = finite(arm.p50Seconds)
             latencyP95Seconds = finite(arm.p95Seconds)
             latencyP99Seconds = finite(arm.p99Seconds)
+            streamedRequests = arm.streamedRequests
+            ttftP95Seconds = finite(arm.ttftP95Seconds)
             costUsd = finite(arm.costUSD) ?? 0
             costPerRequestUsd = finite(arm.costPerRequest)
             costPer1kTokensUsd = finite(arm.costPer1kTokens)
@@ -124,6 +128,7 @@ private struct JSONReport: Encodable {
         var firstAttemptErrorRate: RateTest?
         var fallbackRate: RateTest?
         var latency: LatencyTest?
+        var timeToFirstToken: LatencyTest?
 
         func encode(to encoder: any Encoder) throws {
             // Explicit nulls: a machine reading the report sees every key, tested or not.
@@ -132,10 +137,11 @@ private struct JSONReport: Encodable {
             try container.encode(firstAttemptErrorRate, forKey: .firstAttemptErrorRate)
             try container.encode(fallbackRate, forKey: .fallbackRate)
             try container.encode(latency, forKey: .latency)
+            try container.encode(timeToFirstToken, forKey: .timeToFirstToken)
         }
 
         enum CodingKeys: String, CodingKey {
-            case successRate, firstAttemptErrorRate, fallbackRate, latency
+            case successRate, firstAttemptErrorRate, fallbackRate, latency, timeToFirstToken
         }
     }
 
@@ -186,7 +192,8 @@ private struct JSONReport: Encodable {
             tests = Tests(successRate: comparison.successRate.map(RateTest.init),
                           firstAttemptErrorRate: comparison.errorRate.map(RateTest.init),
                           fallbackRate: comparison.fallbackRate.map(RateTest.init),
-                          latency: comparison.latency.map(LatencyTest.init))
+                          latency: comparison.latency.map(LatencyTest.init),
+                          timeToFirstToken: comparison.timeToFirstToken.map(LatencyTest.init))
         }
     }
 

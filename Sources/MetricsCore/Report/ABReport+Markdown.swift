@@ -65,6 +65,10 @@ extension AgentComparison {
             let slower = latency.probabilityFinetunedSlower
             row("fine-tuned slower (Mann–Whitney)", "", "", String(format: "in %.0f%% of pairs", slower * 100), p(latency.pValue))
         }
+        if baseline.streamedRequests > 0 || finetuned.streamedRequests > 0 {
+            row("time to first token p95", ReportNumber.seconds(baseline.ttftP95Seconds), ReportNumber.seconds(finetuned.ttftP95Seconds),
+                timeToFirstToken.map { ReportNumber.change($0.p95Ratio) } ?? "", p(timeToFirstToken?.pValue))
+        }
         row("cost per request", ReportNumber.dollars(baseline.costPerRequest), ReportNumber.dollars(finetuned.costPerRequest),
             ReportNumber.change(ratio(finetuned.costPerRequest, baseline.costPerRequest)))
         row("cost per 1k tokens", ReportNumber.dollars(baseline.costPer1kTokens), ReportNumber.dollars(finetuned.costPer1kTokens),

@@ -4,7 +4,7 @@
 /// Figures per arm: requests; success rate and first-attempt error rate (`error IS NOT NULL`)
 /// with 95% Wilson intervals; fallback rate; latency p50/p95/p99 (exact from raw calls;
 /// estimated from histogram buckets once the window reaches hours that retention has rolled
-/// up); cost per request and per 1,000 tokens.
+/// up); time to first token p95 of streamed calls; cost per request and per 1,000 tokens.
 ///
 /// The rule, per agent (`docs/report.md` has the same text; change both together):
 ///
@@ -17,11 +17,13 @@
 ///    - latency: Mann–Whitney U (normal approximation, tie and continuity corrected), two-sided
 ///      p < 0.05 with fine-tuned calls tending to be slower (U > n₁n₂/2), **and** fine-tuned
 ///      p95 more than 20% above the baseline's p95 (a significant but small slowdown is not
-///      reason enough).
+///      reason enough);
+///    - time to first token: the same test and 20% on the p95, over the streamed calls'
+///      `ttft_ms` (raw calls only), when both arms have `minimumSamples` streamed calls.
 /// 3. **hold** when the fine-tuned cost per request is more than `maximumCostIncrease`
 ///    (default 20%, `--max-cost-increase`) above the baseline's: not worse, but too dear to
 ///    proceed. The reason names both costs per request and the share.
-/// 4. **proceed** otherwise: enough data, not significantly worse on any of the three, and not
+/// 4. **proceed** otherwise: enough data, not significantly worse on any of the four, and not
 ///    too dear. With a `rolloutStage`, a proceed names the next stage (10 → 25 → 50 → 100%).
 ///
 /// The fallback rate is reported with its own z-test but does not decide. The report's recommendation is the worst of its agents' (roll back > hold >

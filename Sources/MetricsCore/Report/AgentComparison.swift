@@ -43,6 +43,9 @@ package struct AgentComparison: Sendable {
     package var errorRate: RateTest?
     package var fallbackRate: RateTest?
     package var latency: LatencyTest?
+    /// Time to first token, compared as latency is; nil unless both arms have at least the
+    /// minimum number of streamed requests (a first token is only logged for those).
+    package var timeToFirstToken: LatencyTest?
     package var recommendation: Recommendation
     /// Why, in one line.
     package var reason: String
@@ -64,6 +67,8 @@ package struct AgentComparison: Sendable {
             baseline[keyPath: path] = baseline.latency.quantile(q, comparedWith: finetuned.latency)
             finetuned[keyPath: path] = finetuned.latency.quantile(q, comparedWith: baseline.latency)
         }
+        baseline.ttftP95Seconds = baseline.ttft.quantile(0.95, comparedWith: finetuned.ttft)
+        finetuned.ttftP95Seconds = finetuned.ttft.quantile(0.95, comparedWith: baseline.ttft)
         self.baseline = baseline
         self.finetuned = finetuned
         enoughData = baseline.requests >= minimumSamples && finetuned.requests >= minimumSamples
@@ -81,17 +86,11 @@ package struct AgentComparison: Sendable {
         successRate = Self.rateTest(baseline.success, finetuned.success, higherIsWorse: false)
         errorRate = Self.rateTest(baseline.error, finetuned.error, higherIsWorse: true)
         fallbackRate = Self.rateTest(baseline.fallback, finetuned.fallback, higherIsWorse: true)
-        let bucketed = latencyEstimated
-        latency = baseline.latency.mannWhitney(against: finetuned.latency).map { test in
-            let significant = test.pValue < ABReport.significanceLevel
-            let ratio: Double? = if let base = baseline.p95Seconds, base > 0, let tuned = finetuned.p95Seconds { tuned / base } else { nil }
-            let slower = test.probabilitySecondLarger > 0.5
-            return LatencyTest(
-                u: test.u, z: test.z, pValue: test.pValue, probabilityFinetunedSlower: test.probabilitySecondLarger,
-                p95Ratio: ratio, significant: significant,
-                finetunedWorse: significant && slower && (ratio ?? 1) > 1 + ABReport.latencyTolerance,
-                finetunedBetter: significant && !slower,
-                bucketed: bucketed)
+        latency = Self.latencyTest(baseline.latency, finetuned.latency, p95: (baseline.p95Seconds, finetuned.p95Seconds),
+                                   bucketed: latencyEstimated)
+        if baseline.streamedRequests >= minimumSamples && finetuned.streamedRequests >= minimumSamples {
+            timeToFirstToken = Self.latencyTest(baseline.ttft, finetuned.ttft,
+                                                p95: (baseline.ttftP95Seconds, finetuned.ttftP95Seconds), bucketed: false)
         }
 
         var worse: [String] = []
@@ -108,6 +107,10 @@ package struct AgentComparison: Sendable {
             let text = "latency p95 \(ReportNumber.seconds(finetuned.p95Seconds)) vs \(ReportNumber.seconds(baseline.p95Seconds)) (Mann–Whitney \(ReportNumber.pValue(test.pValue)))"
             if test.finetunedWorse { worse.append(text) } else if test.finetunedBetter { better.append(text) }
         }
+        if let test = timeToFirstToken {
+            let text = "time to first token p95 \(ReportNumber.seconds(finetuned.ttftP95Seconds)) vs \(ReportNumber.seconds(baseline.ttftP95Seconds)) (Mann–Whitney \(ReportNumber.pValue(test.pValue)))"
+            if test.finetunedWorse { worse.append(text) } else if test.finetunedBetter { better.append(text) }
+        }
         if !worse.isEmpty {
             recommendation = .rollBack
             reason = "fine-tuned significantly worse: " + worse.joined(separator: "; ")
@@ -120,8 +123,26 @@ package struct AgentComparison: Sendable {
                 + (better.isEmpty ? "" : "; significantly better: " + better.joined(separator: "; "))
         } else {
             recommendation = .proceed
-            reason = "not significantly worse on success rate, first-attempt error rate or latency"
+            reason = "not significantly worse on success rate, first-attempt error rate, latency"
+                + (timeToFirstToken == nil ? "" : " or time to first token")
                 + (better.isEmpty ? "" : "; significantly better: " + better.joined(separator: "; "))
+        }
+    }
+
+    /// Mann–Whitney on two samples of durations, worse only when also the p95 is more than
+    /// ``ABReport/latencyTolerance`` above the baseline's (latency and time to first token alike).
+    private static func latencyTest(_ baseline: LatencySample, _ finetuned: LatencySample, p95: (Double?, Double?),
+                                    bucketed: Bool) -> LatencyTest? {
+        baseline.mannWhitney(against: finetuned).map { test in
+            let significant = test.pValue < ABReport.significanceLevel
+            let ratio: Double? = if let base = p95.0, base > 0, let tuned = p95.1 { tuned / base } else { nil }
+            let slower = test.probabilitySecondLarger > 0.5
+            return LatencyTest(
+                u: test.u, z: test.z, pValue: test.pValue, probabilityFinetunedSlower: test.probabilitySecondLarger,
+                p95Ratio: ratio, significant: significant,
+                finetunedWorse: significant && slower && (ratio ?? 1) > 1 + ABReport.latencyTolerance,
+                finetunedBetter: significant && !slower,
+                bucketed: bucketed)
         }
     }
 

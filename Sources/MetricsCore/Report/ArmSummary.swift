@@ -15,11 +15,16 @@ package struct ArmSummary: Sendable {
     /// Of `requests`, those counted from hourly rollups rather than raw calls.
     package var rolledUpRequests = 0
     var latency = LatencySample()
+    /// First-token times of the arm's streamed requests (raw calls only: rollups keep none).
+    var ttft = LatencySample()
 
     /// Latency percentiles in seconds, set by the comparison (both arms measured alike).
     package var p50Seconds: Double?
     package var p95Seconds: Double?
     package var p99Seconds: Double?
+    /// P95 time to first token in seconds, of the streamed requests with `ttft_ms`.
+    package var ttftP95Seconds: Double?
+    package var streamedRequests: Int { ttft.count }
 
     package init() {}
 
