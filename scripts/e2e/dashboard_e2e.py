@@ -181,7 +181,7 @@ class Run(BaseRun):
             gateway.writer.start()
             self.servers.start(f"model-exporter-{name}", [
                 self.args.binary, "serve", "--calllog.path", gateway.log, "--storage.path", gateway.database,
-                "--web.listen-address", gateway.instance])
+                "--web.listen-address", gateway.instance, "--cost.budget-daily", "200"])
 
         for gateway in self.gateways.values():
             def caught_up(gateway=gateway):
