@@ -13,6 +13,8 @@ package struct CallAggregator: Sendable {
     }
 
     package let buckets: LatencyBuckets
+    /// Bounds of model_time_to_first_token_seconds (`--metrics.ttft-buckets`).
+    package let ttftBuckets: LatencyBuckets
     package let limits: LabelLimits
     private(set) var entries: [Entry] = []
     private var index: [SeriesKey: Int] = [:]
@@ -21,8 +23,9 @@ package struct CallAggregator: Sendable {
     package private(set) var counters = ExporterCounters()
     private(set) var countersDirty = false
 
-    package init(buckets: LatencyBuckets, limits: LabelLimits) {
+    package init(buckets: LatencyBuckets, ttftBuckets: LatencyBuckets = .timeToFirstToken, limits: LabelLimits) {
         self.buckets = buckets
+        self.ttftBuckets = ttftBuckets
         self.limits = limits
     }
 
@@ -61,7 +64,7 @@ package struct CallAggregator: Sendable {
         if call.fallback { fallbackModel = boundedFallbackModel(call.fallbackModel ?? "") }
         let bucket = buckets.index(for: call.latencyMs / 1000)
         entries[i].dirty = true
-        entries[i].totals.add(call, errorType: errorType, fallbackModel: fallbackModel, bucket: bucket)
+        entries[i].totals.add(call, errorType: errorType, fallbackModel: fallbackModel, bucket: bucket, ttftBuckets: ttftBuckets)
         if let requestID = call.requestID, requestID.utf8.count <= Exemplar.maxRequestIDBytes {
             if entries[i].exemplars.isEmpty { entries[i].exemplars = Array(repeating: nil, count: buckets.bounds.count + 1) }
             entries[i].exemplars[bucket] = Exemplar(requestID: requestID, value: call.latencyMs / 1000, timestamp: call.timestamp)
@@ -131,7 +134,7 @@ package struct CallAggregator: Sendable {
             if let i = index[key] { return i }
         }
         index[key] = entries.count
-        var totals = SeriesTotals(bucketCount: buckets.bounds.count)
+        var totals = SeriesTotals(bucketCount: buckets.bounds.count, ttftBucketCount: ttftBuckets.bounds.count)
         totals.createdTimestamp = WallClock.now()
         entries.append(Entry(key: key, totals: totals, dirty: true))
         return entries.count - 1

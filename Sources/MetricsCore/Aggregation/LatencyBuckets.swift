@@ -41,6 +41,33 @@ package struct LatencyBuckets: Sendable, Equatable {
         self.bounds = bounds
     }
 
+    /// Bounds from a comma-separated list of seconds, as the `--metrics.*-buckets` flags take them.
+    package init(list text: String) throws(ListError) {
+        // Trimmed by hand: MetricsCore's parsing layer keeps to the standard library.
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+            .map { String($0.drop(while: blank).reversed().drop(while: blank).reversed()) }
+        let bounds = parts.compactMap(Double.init)
+        guard bounds.count == parts.count else { throw .notNumbers(text) }
+        do {
+            try self.init(bounds: bounds)
+        } catch {
+            throw .invalid(error)
+        }
+    }
+
+    package enum ListError: Error, CustomStringConvertible {
+        case notNumbers(String)
+        case invalid(ValidationError)
+
+        package var description: String {
+            switch self {
+            case let .notNumbers(text): "\"\(text)\" is not a comma-separated list of numbers"
+            case let .invalid(error): error.description
+            }
+        }
+    }
+
     private init(uncheckedBounds: [Double]) {
         self.bounds = uncheckedBounds
     }

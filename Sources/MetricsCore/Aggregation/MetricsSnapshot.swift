@@ -7,6 +7,7 @@ package struct MetricsSnapshot: Sendable {
     /// history as a burst of traffic.
     package var series: [PublishedSeries] = []
     package var buckets: LatencyBuckets = .default
+    package var ttftBuckets: LatencyBuckets = .timeToFirstToken
     package var counters = ExporterCounters()
     package var calllog = CallLogStatus(path: "")
     package var catchUpComplete = false

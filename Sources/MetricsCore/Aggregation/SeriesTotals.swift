@@ -16,9 +16,10 @@ package struct SeriesTotals: Sendable, Equatable {
     package var reasoningTokens: UInt64 = 0
     /// Requests the gateway's own response cache answered.
     package var cacheHits: UInt64 = 0
-    /// Streamed requests with a first-token time, per bucket of ``LatencyBuckets/timeToFirstToken``
-    /// (not cumulative; the last slot is +Inf).
-    package var ttftBucketCounts = Array(repeating: UInt64(0), count: LatencyBuckets.timeToFirstToken.bounds.count + 1)
+    /// Streamed requests with a first-token time, per bucket of the configured
+    /// `--metrics.ttft-buckets` (default ``LatencyBuckets/timeToFirstToken``; not cumulative,
+    /// the last slot is +Inf).
+    package var ttftBucketCounts: [UInt64]
     package var ttftSumSeconds: Double = 0
     /// Streamed requests with ≥ 2 output tokens, per bucket of ``LatencyBuckets/timePerOutputToken``.
     package var tpotBucketCounts = Array(repeating: UInt64(0), count: LatencyBuckets.timePerOutputToken.bounds.count + 1)
@@ -31,8 +32,9 @@ package struct SeriesTotals: Sendable, Equatable {
     /// When the series was first stored (wall clock, epoch seconds): OpenMetrics `_created`.
     package var createdTimestamp: Double = 0
 
-    package init(bucketCount: Int) {
+    package init(bucketCount: Int, ttftBucketCount: Int = LatencyBuckets.timeToFirstToken.bounds.count) {
         latencyBucketCounts = Array(repeating: 0, count: bucketCount + 1)
+        ttftBucketCounts = Array(repeating: 0, count: ttftBucketCount + 1)
     }
 
     package var requests: UInt64 { requestsSuccess &+ requestsError }
@@ -44,7 +46,8 @@ package struct SeriesTotals: Sendable, Equatable {
     package var tpotCount: UInt64 { tpotBucketCounts.reduce(0, &+) }
 
     /// Folds one call in; label values already bounded by the aggregator.
-    mutating func add(_ call: CallRecord, errorType: String?, fallbackModel: String?, bucket: Int) {
+    mutating func add(_ call: CallRecord, errorType: String?, fallbackModel: String?, bucket: Int,
+                      ttftBuckets: LatencyBuckets = .timeToFirstToken) {
         if call.success { requestsSuccess &+= 1 } else { requestsError &+= 1 }
         if let errorType { errorsByType[errorType, default: 0] &+= 1 }
         if let fallbackModel { fallbacksByModel[fallbackModel, default: 0] &+= 1 }
@@ -61,7 +64,7 @@ package struct SeriesTotals: Sendable, Equatable {
         // defines time to first token for streaming calls only.
         if call.stream == true, let ttftMs = call.ttftMs {
             let ttft = ttftMs / 1000
-            ttftBucketCounts[LatencyBuckets.timeToFirstToken.index(for: ttft)] &+= 1
+            ttftBucketCounts[ttftBuckets.index(for: ttft)] &+= 1
             ttftSumSeconds += ttft
             if let output = call.outputTokens, output >= 2 {
                 // The tokens after the first share the time after the first token.

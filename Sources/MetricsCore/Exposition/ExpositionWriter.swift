@@ -174,7 +174,7 @@ package enum ExpositionWriter {
 
         out.family("model_time_to_first_token_seconds", .histogram, unit: "seconds", "Time from the request to the first token, of streamed requests.")
         for s in streamed {
-            out.histogram("model_time_to_first_token_seconds", s.key, LatencyBuckets.timeToFirstToken,
+            out.histogram("model_time_to_first_token_seconds", s.key, snapshot.ttftBuckets,
                           s.totals.ttftBucketCounts, sum: s.totals.ttftSumSeconds, s.totals, openMetrics: openMetrics)
         }
 

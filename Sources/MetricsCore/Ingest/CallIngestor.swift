@@ -172,7 +172,7 @@ package final class CallIngestor {
     /// The aggregator, restored from the store's totals: the one place the two meet.
     private static func loadAggregator(from store: CallStore, limits: LabelLimits) throws(StoreError) -> CallAggregator {
         let loaded = try store.loadTotals()
-        var aggregator = CallAggregator(buckets: store.buckets, limits: limits)
+        var aggregator = CallAggregator(buckets: store.buckets, ttftBuckets: store.ttftBuckets, limits: limits)
         aggregator.restore(loaded.totals)
         // Histograms rebuilt with new bounds are saved with them at the next commit.
         if loaded.rebuiltHistograms { aggregator.markAllDirty() }
@@ -208,6 +208,7 @@ package final class CallIngestor {
         var snapshot = MetricsSnapshot()
         if catchUpComplete { snapshot.series = committed.series }
         snapshot.buckets = committed.buckets
+        snapshot.ttftBuckets = committed.ttftBuckets
         snapshot.counters = committed.counters
         snapshot.calllog = lastStatus
         snapshot.catchUpComplete = catchUpComplete

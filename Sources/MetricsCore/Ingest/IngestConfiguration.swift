@@ -8,6 +8,8 @@ package struct IngestConfiguration: Sendable {
     /// Lines per transaction. 10k amortises the commit (an fsync-free WAL append) well.
     package var batchLines: Int = 10_000
     package var buckets: LatencyBuckets = .default
+    /// Bounds of the first-token histogram (`--metrics.ttft-buckets`).
+    package var ttftBuckets: LatencyBuckets = .timeToFirstToken
     package var limits = LabelLimits()
     /// Series that exist at zero from the start (known agents), so `rate()` and the
     /// ModelUnavailable alert work before their first request.

@@ -31,6 +31,8 @@ package final class CallStore {
     /// Which `series` row holds each series; filled by `loadTotals`, extended by `commit`.
     var seriesRowIDs: [SeriesKey: Int64] = [:]
     var bucketBounds: [Double] { buckets.bounds }
+    /// Bounds of the first-token histogram (`--metrics.ttft-buckets`).
+    let ttftBuckets: LatencyBuckets
     var inTransaction = false
     private var rowText = RowText()
 
@@ -44,9 +46,11 @@ package final class CallStore {
     let upsertFallbackStatement: SQLiteStatement
     let upsertCounterStatement: SQLiteStatement
 
-    package init(path: String, buckets: LatencyBuckets, logger: Logger) throws(StoreError) {
+    package init(path: String, buckets: LatencyBuckets, ttftBuckets: LatencyBuckets = .timeToFirstToken,
+                 logger: Logger) throws(StoreError) {
         self.path = path
         self.buckets = buckets
+        self.ttftBuckets = ttftBuckets
         self.logger = logger
         do {
             db = try SQLiteConnection(path: path)
@@ -171,15 +175,19 @@ package final class CallStore {
         }
     }
 
-    /// Loads the stored totals. When the configured histogram buckets differ from the stored
-    /// ones, rebuilds the latency histograms from the stored calls and says so
+    /// Loads the stored totals. When the configured histogram buckets (latency or first token)
+    /// differ from the stored ones, rebuilds those histograms from the stored calls and says so
     /// (`rebuiltHistograms`): the caller saves every series again at its next commit.
     package func loadTotals() throws(StoreError) -> (totals: RunningTotals, rebuiltHistograms: Bool) {
         let loaded: RunningTotals
         let bucketsChanged: Bool
+        let ttftChanged: Bool
         do {
             let storedBuckets = try meta("latency_buckets")
             bucketsChanged = storedBuckets != nil && storedBuckets != buckets.canonicalText
+            // A database from before --metrics.ttft-buckets counted with the default bounds.
+            let storedTTFTBuckets = try meta("ttft_buckets")
+            ttftChanged = (storedTTFTBuckets ?? LatencyBuckets.timeToFirstToken.canonicalText) != ttftBuckets.canonicalText
             var series: [Int64: (key: SeriesKey, totals: SeriesTotals)] = [:]
             let select = try db.prepare("""
                 SELECT id, agent, model, variant, requests_success, requests_error, cost_usd, input_tokens,
@@ -188,7 +196,7 @@ package final class CallStore {
                        tpot_sum_seconds, tpot_buckets FROM series
                 """)
             while try select.step() {
-                var totals = SeriesTotals(bucketCount: buckets.bounds.count)
+                var totals = SeriesTotals(bucketCount: buckets.bounds.count, ttftBucketCount: ttftBuckets.bounds.count)
                 totals.requestsSuccess = UInt64(max(0, select.int64(4)))
                 totals.requestsError = UInt64(max(0, select.int64(5)))
                 totals.costUSD = select.double(6)
@@ -206,7 +214,7 @@ package final class CallStore {
                 totals.cacheHits = UInt64(max(0, select.int64(15)))
                 totals.ttftSumSeconds = select.double(16)
                 let ttft = (select.string(17) ?? "").split(separator: ",").map { UInt64($0) ?? 0 }
-                if ttft.count == totals.ttftBucketCounts.count { totals.ttftBucketCounts = ttft }
+                if !ttftChanged && ttft.count == totals.ttftBucketCounts.count { totals.ttftBucketCounts = ttft }
                 totals.tpotSumSeconds = select.double(18)
                 let tpot = (select.string(19) ?? "").split(separator: ",").map { UInt64($0) ?? 0 }
                 if tpot.count == totals.tpotBucketCounts.count { totals.tpotBucketCounts = tpot }
@@ -226,34 +234,25 @@ package final class CallStore {
                                metadata: ["stored": "\(storedBuckets ?? "")", "configured": "\(buckets.canonicalText)"])
                 try rebuildLatency(&series)
             }
+            if ttftChanged {
+                logger.warning("first-token histogram buckets changed since the last run; rebuilding them from stored calls",
+                               metadata: ["stored": "\(storedTTFTBuckets ?? LatencyBuckets.timeToFirstToken.canonicalText)",
+                                          "configured": "\(ttftBuckets.canonicalText)"])
+                try rebuildTimeToFirstToken(&series)
+            }
             seriesRowIDs = Dictionary(uniqueKeysWithValues: series.map { ($0.value.key, $0.key) })
             loaded = RunningTotals(series: series.values.sorted { $0.key < $1.key }.map { (key: $0.key, totals: $0.totals) },
                                    counters: try loadCounters())
             if storedBuckets != buckets.canonicalText {
                 try setMeta("latency_buckets", buckets.canonicalText)
             }
+            if storedTTFTBuckets != ttftBuckets.canonicalText {
+                try setMeta("ttft_buckets", ttftBuckets.canonicalText)
+            }
         } catch {
             throw StoreError.wrap("cannot load the stored totals", error)
         }
-        return (loaded, bucketsChanged)
-    }
-
-    private func rebuildLatency(_ series: inout [Int64: (key: SeriesKey, totals: SeriesTotals)]) throws(SQLiteError) {
-        var byKey: [SeriesKey: Int64] = [:]
-        for (id, item) in series {
-            byKey[item.key] = id
-            series[id]?.totals.latencyBucketCounts = Array(repeating: 0, count: buckets.bounds.count + 1)
-            series[id]?.totals.latencySumSeconds = 0
-        }
-        let overflowID = byKey[.overflow]
-        let select = try db.prepare("SELECT agent, model, variant, latency_ms FROM calls")
-        while try select.step() {
-            let key = SeriesKey(agent: select.string(0) ?? "", model: select.string(1) ?? "", variant: select.string(2) ?? "")
-            guard let id = byKey[key] ?? overflowID else { continue }
-            let seconds = select.double(3) / 1000
-            series[id]?.totals.latencyBucketCounts[buckets.index(for: seconds)] += 1
-            series[id]?.totals.latencySumSeconds += seconds
-        }
+        return (loaded, bucketsChanged || ttftChanged)
     }
 
     private func loadCounters() throws(SQLiteError) -> ExporterCounters {

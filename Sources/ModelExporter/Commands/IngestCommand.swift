@@ -31,7 +31,8 @@ struct IngestCommand: ParsableCommand {
         let store: CallStore
         let ingestor: CallIngestor
         do {
-            store = try CallStore(path: settings.storagePath, buckets: settings.buckets, logger: logger)
+            store = try CallStore(path: settings.storagePath, buckets: settings.buckets, ttftBuckets: settings.ttftBuckets,
+                                  logger: logger)
             ingestor = try CallIngestor(configuration: settings.ingestConfiguration, store: store, logger: logger)
         } catch {
             throw ValidationError("\(error)")

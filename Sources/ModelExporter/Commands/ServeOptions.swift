@@ -64,6 +64,9 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("log.level"), help: ArgumentHelp(SettingCatalog.logLevel.help))
     var logLevel: String?
 
+    @Option(name: .customLong("metrics.ttft-buckets"), help: ArgumentHelp(SettingCatalog.metricsTTFTBuckets.help))
+    var metricsTTFTBuckets: String?
+
     /// The flags given, keyed by flag name.
     var given: [String: String] {
         let pairs: [(SettingSpec, String?)] = [
@@ -86,6 +89,7 @@ struct ServeOptions: ParsableArguments {
             (SettingCatalog.costBudgetHourly, costBudgetHourly),
             (SettingCatalog.costBudgetDaily, costBudgetDaily),
             (SettingCatalog.logLevel, logLevel),
+            (SettingCatalog.metricsTTFTBuckets, metricsTTFTBuckets),
         ]
         var result: [String: String] = [:]
         for (spec, value) in pairs { if let value { result[spec.flag] = value } }

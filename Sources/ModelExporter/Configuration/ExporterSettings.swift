@@ -34,6 +34,8 @@ struct ExporterSettings: Sendable {
 
     /// Each setting's raw value and source.
     var raw: [(spec: SettingSpec, value: String?, source: SettingSource)]
+    /// Bounds of model_time_to_first_token_seconds (`--metrics.ttft-buckets`).
+    var ttftBuckets: LatencyBuckets = .timeToFirstToken
 
     /// - Parameters:
     ///   - flags: values given on the command line, by flag name.
@@ -169,6 +171,10 @@ struct ExporterSettings: Sendable {
             }
         }
 
+        var ttftBuckets = LatencyBuckets.timeToFirstToken
+        let (ttftText, ttftOrigin) = value(SettingCatalog.metricsTTFTBuckets)
+        do { ttftBuckets = try LatencyBuckets(list: ttftText ?? "") } catch { problems.append("\(ttftOrigin): \(error)") }
+
         let knownAgents = string(SettingCatalog.metricsKnownAgents).split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 
@@ -194,7 +200,8 @@ struct ExporterSettings: Sendable {
             calllogPath: calllogPath, format: format, maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, storagePath: storagePath,
             retention: retention, rollupRetention: rollupRetention, batchLines: batchLines, maxSeries: maxSeries,
             buckets: buckets, knownAgents: knownAgents, knownErrorTypes: knownErrorTypes,
-            budgetHourly: budgetHourly, budgetDaily: budgetDaily, logLevel: logLevel, raw: raw)
+            budgetHourly: budgetHourly, budgetDaily: budgetDaily, logLevel: logLevel, raw: raw,
+            ttftBuckets: ttftBuckets)
     }
 
     /// A format name, or a mapping: the config file's `calllog.format:` table arrives here as
@@ -225,6 +232,7 @@ struct ExporterSettings: Sendable {
         configuration.maxLineBytes = maxLineBytes
         configuration.batchLines = batchLines
         configuration.buckets = buckets
+        configuration.ttftBuckets = ttftBuckets
         configuration.limits = LabelLimits(maxSeries: maxSeries)
         configuration.knownSeries = knownAgents.map { SeriesKey(agent: $0, model: "", variant: "") }
         configuration.knownErrorTypes = knownErrorTypes

@@ -62,6 +62,6 @@ enum SettingCatalog {
     static let all: [SettingSpec] = [
         webListenAddress, webTelemetryPath, webConfigFile, calllogPath, calllogFormat, calllogPricing, calllogMaxLineBytes, calllogRotationGrace,
         storagePath, storageRetention, storageRollupRetention, storageBatchLines, metricsMaxSeries, metricsBuckets,
-        metricsKnownAgents, metricsKnownErrorTypes, costBudgetHourly, costBudgetDaily, logLevel,
+        metricsKnownAgents, metricsKnownErrorTypes, costBudgetHourly, costBudgetDaily, logLevel, metricsTTFTBuckets,
     ]
 }

@@ -66,7 +66,7 @@ final class IngestService: Service, Sendable {
     private var shouldStop: Bool { stopRequested.withLock { $0 } }
 
     private func loop() throws {
-        let store = try CallStore(path: storagePath, buckets: settings.buckets, logger: logger)
+        let store = try CallStore(path: storagePath, buckets: settings.buckets, ttftBuckets: settings.ttftBuckets, logger: logger)
         let ingestor = try CallIngestor(configuration: settings, store: store, logger: logger)
         board.publish(ingestor.snapshot())
         var published = ingestor.revision
