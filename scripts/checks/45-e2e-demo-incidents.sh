@@ -3,8 +3,9 @@
 # gateway) with the budget and agent-outage incidents, a real Prometheus with the shipped
 # recording, alert, budget, SLO and TTFT rules (every duration divided by 60, generated from the
 # shipped files on each run) and a real Alertmanager with the shipped routing (receivers swapped
-# for a local webhook). DailyBudgetAtRisk and the availability fast burn of the failing agent
-# must fire and reach Alertmanager. About a minute and a half.
+# for a local webhook). DailyBudgetAtRisk, DailyBudgetExceeded and the availability fast burn of the failing agent
+# must fire and reach Alertmanager; the demo gets a $0.25 daily budget so that DailyBudgetExceeded
+# can fire within the scaled run too (see the driver). About a minute and a half.
 #
 # The harness is scripts/e2e/demo_incidents_e2e.py (see docs/e2e.md); extra arguments go to it
 # (--keep keeps the temporary directory, --factor changes the time scale).
