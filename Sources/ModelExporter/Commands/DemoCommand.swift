@@ -8,12 +8,11 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run a simulated gateway writing realistic traffic into a temporary log, and serve it (Ctrl-C stops).",
-        discussion: """
-            The normal traffic stays under every shipped alert threshold. --incident NAME plays a
-            scripted incident in the live traffic (the hour of history stays normal), so that the
-            matching alert fires in the Prometheus and Alertmanager watching the demo:
-            \(DemoIncident.allCases.map { "  \($0.rawValue): \($0.alerts.joined(separator: ", "))" }.joined(separator: "\n"))
-            """)
+        // One paragraph without line breaks: the argument parser wraps it to the terminal.
+        discussion: "The normal traffic stays under every shipped alert threshold. --incident NAME plays a scripted "
+            + "incident in the live traffic (the hour of history stays normal), so that the matching alerts fire in "
+            + "the Prometheus and Alertmanager watching the demo:\n"
+            + DemoIncident.allCases.map { "\($0.rawValue): \($0.alerts.joined(separator: ", "))" }.joined(separator: "\n"))
 
     @Option(name: .customLong("web.listen-address"), help: "Address to serve on.") var listenAddress = "127.0.0.1:9816"
     @Option(help: "Simulated requests per second.") var rate: Double = 20
