@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", exact: "1.5.0"),
+        // FleetReplica: ships stored calls to PostgreSQL (issue 12).
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // The system libsqlite3 (Debian: libsqlite3-dev), used through its C API directly: the
@@ -46,10 +48,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Ships every stored call and quarantined line to PostgreSQL exactly once (docs/fleet.md).
+        // Its own target so that MetricsCore, the ingest path, never links a network client.
+        .target(
+            name: "FleetReplica",
+            dependencies: [
+                "MetricsCore",
+                "CSQLite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ModelExporter",
             dependencies: [
                 "MetricsCore",
+                "FleetReplica",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,6 +98,16 @@ let package = Package(
             name: "MetricsCoreTests",
             dependencies: ["MetricsCore"],
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FleetReplicaTests",
+            dependencies: [
+                "FleetReplica",
+                "MetricsCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -184,6 +184,18 @@ package final class SQLiteStatement {
         return String(decoding: UnsafeRawBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
+    /// SQLite's type code of the column's value in the current row (SQLITE_INTEGER, ...).
+    package func columnType(_ index: Int32) -> Int32 { sqlite3_column_type(handle, index) }
+
+    /// The column's text or blob bytes in place, valid until the next step or reset: the
+    /// replica shipper encodes them for COPY without making a String of each.
+    package func withBytes<R>(_ index: Int32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let pointer: UnsafeRawPointer? = sqlite3_column_type(handle, index) == SQLITE_BLOB
+            ? sqlite3_column_blob(handle, index) : sqlite3_column_text(handle, index).map(UnsafeRawPointer.init)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return body(UnsafeRawBufferPointer(start: count > 0 ? pointer : nil, count: count))
+    }
+
     package func blob(_ index: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(handle, index))
         guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return [] }
