@@ -3,6 +3,11 @@
 /// rollups past `RetentionPolicy.rollups` are deleted. Exported counters come from the running
 /// totals, not from `calls`, so they never go backwards because of retention. SQLite reuses
 /// the freed pages for new rows, so under steady traffic the file stops growing.
+///
+/// With a replica configured (`policy.shipped`), a row is deleted only once it is shipped:
+/// past `raw` but not shipped, it stays until it is (an outage of PostgreSQL grows the local
+/// database instead of losing rows), and the newest row of each table always stays (rowids
+/// must keep growing past the replica's mark).
 extension CallStore {
     /// One chunk of retention work. Returns the rows removed (0 when there is nothing to do).
     package func applyRetention(_ policy: RetentionPolicy, now: Double) throws(SQLiteError) -> Int {
@@ -11,11 +16,16 @@ extension CallStore {
         try db.execute("BEGIN IMMEDIATE")
         do {
             var removed = 0
+            // Without a replica every id qualifies (Int64.max).
+            let (callsBound, rejectedBound) = try shippedBounds(policy.shipped)
             try db.execute("CREATE TEMP TABLE IF NOT EXISTS expiring (id INTEGER PRIMARY KEY)")
             try db.execute("DELETE FROM temp.expiring")
-            let pick = try db.prepare("INSERT INTO temp.expiring SELECT id FROM calls WHERE ts < ?1 ORDER BY ts LIMIT ?2")
+            let pick = try db.prepare("""
+                INSERT INTO temp.expiring SELECT id FROM calls WHERE ts < ?1 AND id <= ?3 ORDER BY ts LIMIT ?2
+                """)
             pick.bind(1, rawCutoff)
             pick.bind(2, Int64(policy.chunkRows))
+            pick.bind(3, callsBound)
             try pick.run()
             if db.changes > 0 {
                 try rollUpExpiring()
@@ -23,10 +33,11 @@ extension CallStore {
                 removed += db.changes
             }
             let quarantine = try db.prepare("""
-                DELETE FROM rejected_lines WHERE id IN (SELECT id FROM rejected_lines WHERE ingested_at < ?1 ORDER BY id LIMIT ?2)
+                DELETE FROM rejected_lines WHERE id IN (SELECT id FROM rejected_lines WHERE ingested_at < ?1 AND id <= ?3 ORDER BY id LIMIT ?2)
                 """)
             quarantine.bind(1, rawCutoff)
             quarantine.bind(2, Int64(policy.chunkRows))
+            quarantine.bind(3, rejectedBound)
             try quarantine.run()
             removed += db.changes
             // Rollups: one hour at a time.
@@ -43,6 +54,33 @@ extension CallStore {
             try? db.execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// The highest rowid of calls and of rejected_lines that retention may delete: with a
+    /// replica, the shipped mark (the larger of the shipper's and the one stored by an earlier
+    /// run, which this stores) and never the newest row; without one, any.
+    private func shippedBounds(_ shipped: ShippedMarks?) throws(SQLiteError) -> (Int64, Int64) {
+        guard let shipped else { return (Int64.max, Int64.max) }
+        let store = try db.prepare("""
+            INSERT INTO replica_shipped (stream, shipped_through) VALUES (?1, ?2)
+            ON CONFLICT (stream) DO UPDATE SET shipped_through = max(shipped_through, excluded.shipped_through)
+            """)
+        var bounds: [Int64] = []
+        // The table names are these two literals, never input.
+        for (stream, mark) in [("calls", shipped.calls), ("rejected_lines", shipped.rejectedLines)] {
+            store.bind(1, stream)
+            store.bind(2, mark)
+            try store.run()
+            let bound = try db.prepare("""
+                SELECT min((SELECT shipped_through FROM replica_shipped WHERE stream = ?1),
+                           ifnull((SELECT max(id) FROM \(stream)), 0) - 1)
+                """)
+            bound.bind(1, stream)
+            _ = try bound.step()
+            bounds.append(bound.int64(0))
+            bound.reset()
+        }
+        return (bounds[0], bounds[1])
     }
 
     /// Adds the calls listed in temp.expiring to the hourly rollups.

@@ -190,5 +190,15 @@ enum StoreSchema {
             ALTER TABLE calls ADD COLUMN record_index INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE rejected_lines ADD COLUMN record_index INTEGER NOT NULL DEFAULT 0;
             """),
+        Migration(name: "0007-replica-shipped", sql: """
+            -- How far the replica (--replica.url) has committed each table to PostgreSQL: the
+            -- highest rowid shipped. A copy of the mark PostgreSQL holds (which is the truth the
+            -- shipper resumes from), kept here so that retention, which never deletes a row not
+            -- yet shipped, knows the bound after a restart before PostgreSQL is reachable again.
+            CREATE TABLE replica_shipped (
+                stream TEXT PRIMARY KEY CHECK (stream IN ('calls', 'rejected_lines')),
+                shipped_through INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            """),
     ]
 }
