@@ -26,6 +26,9 @@ package struct MetricsSnapshot: Sendable {
     /// Error classes written at zero for every series (`--metrics.known-error-types`).
     package var knownErrorTypes: [String] = []
     package var costBudgets = CostBudgets()
+    /// The replica shipper's state; nil when no replica is configured. Published by the
+    /// shipper (``MetricsBoard/publishReplica(_:)``), not by the ingest thread.
+    package var replica: ReplicaMetrics?
 
     package init() {}
 }

@@ -103,6 +103,8 @@ package enum ExpositionWriter {
             out.raw("\n")
         }
 
+        if let replica = snapshot.replica { writeReplica(replica, into: &out) }
+
         out.family("model_exporter_series", .gauge, "Model series (agent, model, variant) tracked.")
         out.sample("model_exporter_series", Double(snapshot.seriesCount))
 

@@ -23,7 +23,20 @@ package final class MetricsBoard: Sendable {
 
     package func publish(_ snapshot: MetricsSnapshot) {
         state.withLock {
+            // The replica's part is the shipper's to publish; an ingest snapshot keeps it.
+            let replica = $0.snapshot.replica
             $0.snapshot = snapshot
+            $0.snapshot.replica = replica
+            $0.generation &+= 1
+        }
+    }
+
+    /// The replica shipper's state, published from its own task; a new generation only when
+    /// it changed, so an idle shipper does not invalidate the rendered exposition.
+    public func publishReplica(_ replica: ReplicaMetrics) {
+        state.withLock {
+            guard $0.snapshot.replica != replica else { return }
+            $0.snapshot.replica = replica
             $0.generation &+= 1
         }
     }

@@ -113,6 +113,11 @@ struct HealthReport: Encodable {
         if !snapshot.calllog.fileExists { problems.append("the call log \(snapshot.calllog.path) does not exist; waiting for it") }
         if let error = snapshot.calllog.lastError { problems.append(error) }
         if !snapshot.catchUpComplete { problems.append("catching up with the call log; model series are exported once done") }
+        // A replica that cannot ship degrades the exporter, never fails it: ingest and
+        // /metrics go on, and the local database buffers the rows until it can.
+        if let replica = snapshot.replica, !replica.up {
+            problems.append("cannot ship to the replica PostgreSQL (\(replica.rowsBehind) rows behind): \(replica.lastError ?? "not connected yet")")
+        }
         status = !writable ? "failing" : problems.isEmpty ? "ok" : "degraded"
         version = snapshot.version
         catchUpComplete = snapshot.catchUpComplete
