@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetReplica
 import Foundation
 
 /// `model-exporter check-config [--config.file F] [serve flags]`: what `serve` would run with,
@@ -121,7 +122,9 @@ struct CheckConfigCommand: ParsableCommand {
             case .file: "\(configFile ?? "config file") key \(entry.spec.fileKey)"
             case .default: "default"
             }
-            return Report.Row(flag: entry.spec.flag, value: entry.value, source: source)
+            // A password in the replica URL is never printed.
+            let value = entry.spec.flag == SettingCatalog.replicaURL.flag ? entry.value.map(ReplicaTarget.redact) : entry.value
+            return Report.Row(flag: entry.spec.flag, value: value, source: source)
         }
 
         if let webConfigPath {

@@ -67,6 +67,18 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("metrics.ttft-buckets"), help: ArgumentHelp(SettingCatalog.metricsTTFTBuckets.help))
     var metricsTTFTBuckets: String?
 
+    @Option(name: .customLong("replica.url"), help: ArgumentHelp(SettingCatalog.replicaURL.help))
+    var replicaURL: String?
+
+    @Option(name: .customLong("replica.password-file"), help: ArgumentHelp(SettingCatalog.replicaPasswordFile.help))
+    var replicaPasswordFile: String?
+
+    @Option(name: .customLong("replica.instance"), help: ArgumentHelp(SettingCatalog.replicaInstance.help))
+    var replicaInstance: String?
+
+    @Option(name: .customLong("replica.retention"), help: ArgumentHelp(SettingCatalog.replicaRetention.help))
+    var replicaRetention: String?
+
     /// The flags given, keyed by flag name.
     var given: [String: String] {
         let pairs: [(SettingSpec, String?)] = [
@@ -90,6 +102,10 @@ struct ServeOptions: ParsableArguments {
             (SettingCatalog.costBudgetDaily, costBudgetDaily),
             (SettingCatalog.logLevel, logLevel),
             (SettingCatalog.metricsTTFTBuckets, metricsTTFTBuckets),
+            (SettingCatalog.replicaURL, replicaURL),
+            (SettingCatalog.replicaPasswordFile, replicaPasswordFile),
+            (SettingCatalog.replicaInstance, replicaInstance),
+            (SettingCatalog.replicaRetention, replicaRetention),
         ]
         var result: [String: String] = [:]
         for (spec, value) in pairs { if let value { result[spec.flag] = value } }

@@ -1,3 +1,4 @@
+import FleetReplica
 import Foundation
 import Logging
 import MetricsCore
@@ -31,6 +32,8 @@ struct ExporterSettings: Sendable {
     var budgetHourly: Double?
     var budgetDaily: Double?
     var logLevel: Logger.Level
+    /// Shipping to the fleet's PostgreSQL; nil when `replica.url` is not set.
+    var replica: ReplicaConfiguration?
 
     /// Each setting's raw value and source.
     var raw: [(spec: SettingSpec, value: String?, source: SettingSource)]
@@ -194,13 +197,33 @@ struct ExporterSettings: Sendable {
             problems.append("\(levelOrigin): \"\(levelText ?? "")\" is not a log level (trace, debug, info, notice, warning, error, critical)")
         }
 
+        var replica: ReplicaConfiguration?
+        let (replicaText, replicaOrigin) = value(SettingCatalog.replicaURL)
+        let passwordFile = value(SettingCatalog.replicaPasswordFile).0.flatMap { $0.isEmpty ? nil : $0 }
+        if let replicaText, !replicaText.trimmingCharacters(in: .whitespaces).isEmpty {
+            do {
+                let target = try ReplicaTarget(url: replicaText, passwordFile: passwordFile)
+                let instanceText = value(SettingCatalog.replicaInstance).0.flatMap { $0.isEmpty ? nil : $0 }
+                let instance = instanceText ?? ProcessInfo.processInfo.hostName
+                replica = ReplicaConfiguration(target: target, instance: instance, storagePath: storagePath)
+                if let retentionText = value(SettingCatalog.replicaRetention).0, !retentionText.isEmpty {
+                    replica?.retentionDays = Int((duration(SettingCatalog.replicaRetention) / 86400).rounded(.up))
+                }
+            } catch {
+                // The error text never holds the password: ReplicaTarget words its own messages.
+                problems.append("\(replicaOrigin): \(error)")
+            }
+        } else if passwordFile != nil {
+            problems.append("--replica.password-file is set but --replica.url is not: give the URL of the PostgreSQL to ship to")
+        }
+
         if !problems.isEmpty { throw ConfigurationError(problems) }
         return ExporterSettings(
             listenHost: host, listenPort: port, telemetryPath: telemetryPath, webConfigFile: webConfig,
             calllogPath: calllogPath, format: format, maxLineBytes: maxLineBytes, rotationGrace: rotationGrace, storagePath: storagePath,
             retention: retention, rollupRetention: rollupRetention, batchLines: batchLines, maxSeries: maxSeries,
             buckets: buckets, knownAgents: knownAgents, knownErrorTypes: knownErrorTypes,
-            budgetHourly: budgetHourly, budgetDaily: budgetDaily, logLevel: logLevel, raw: raw,
+            budgetHourly: budgetHourly, budgetDaily: budgetDaily, logLevel: logLevel, replica: replica, raw: raw,
             ttftBuckets: ttftBuckets)
     }
 

@@ -63,5 +63,5 @@ enum SettingCatalog {
         webListenAddress, webTelemetryPath, webConfigFile, calllogPath, calllogFormat, calllogPricing, calllogMaxLineBytes, calllogRotationGrace,
         storagePath, storageRetention, storageRollupRetention, storageBatchLines, metricsMaxSeries, metricsBuckets,
         metricsKnownAgents, metricsKnownErrorTypes, costBudgetHourly, costBudgetDaily, logLevel, metricsTTFTBuckets,
-    ]
+    ] + replica
 }

@@ -1,3 +1,4 @@
+import FleetReplica
 import Foundation
 import Hummingbird
 import Logging
@@ -28,8 +29,21 @@ struct ExporterServer {
         defer { withExtendedLifetime(lock) {} }
         let board = MetricsBoard()
         let notifier = SystemdNotifier.fromEnvironment()
+        var ingestConfiguration = settings.ingestConfiguration
+        var replicaServices: [any Service] = []
+        if let replica = settings.replica {
+            // Retention keeps every row the shipper has not committed to PostgreSQL yet.
+            let marks = ShippedMarks()
+            ingestConfiguration.retention.shipped = marks
+            let shipper = ReplicaShipper(configuration: replica, marks: marks, logger: logger,
+                                         publish: { [board] in board.publishReplica($0) })
+            replicaServices.append(ReplicaService(shipper: shipper))
+            logger.info("shipping to PostgreSQL", metadata: [
+                "replica.target": "\(replica.target)", "replica.instance": "\(replica.instance)",
+            ])
+        }
         let ingest = IngestService(
-            configuration: settings.ingestConfiguration, storagePath: settings.storagePath, board: board,
+            configuration: ingestConfiguration, storagePath: settings.storagePath, board: board,
             logger: logger,
             onCaughtUp: { [logger] in
                 do {
@@ -50,6 +64,7 @@ struct ExporterServer {
             },
             logger: logger)
         var services: [any Service] = [ingest, app]
+        services += replicaServices
         services += extraServices
         if let notifier {
             services.append(SystemdLifecycleService(
