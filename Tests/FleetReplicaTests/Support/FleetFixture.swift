@@ -86,3 +86,16 @@ func ship(_ shipper: ReplicaShipper, timeout: Double = 120,
 @Sendable func caughtUp(_ metrics: ReplicaMetrics) -> Bool {
     metrics.up && metrics.rowsBehind == 0 && metrics.batches > 0
 }
+
+func errors(_ shipper: ReplicaShipper) -> Int64 {
+    shipper.metrics.errors.values.reduce(0, +)
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func poll(_ what: String, timeout: Double = 120, _ condition: () throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while try !condition() {
+        guard Date() < deadline else { throw LocalPostgresError("timed out waiting for: \(what)") }
+        try await Task.sleep(for: .milliseconds(20)) // a poll interval; the loop checks the condition
+    }
+}
