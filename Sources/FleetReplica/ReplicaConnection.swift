@@ -60,6 +60,15 @@ final class ReplicaConnection: @unchecked Sendable {
         connection.close().whenComplete { _ in }
     }
 
+    /// The connection is gone (the server closed it, or was killed): start a new one rather
+    /// than write to it, since a request written to a closed channel may never be answered.
+    var isClosed: Bool { connection.isClosed }
+
+    /// A round trip, to know the server is still there while there is nothing to ship.
+    func ping() async throws {
+        try await connection.query("SELECT 1", logger: logger)
+    }
+
     func close() async {
         try? await connection.close()
     }

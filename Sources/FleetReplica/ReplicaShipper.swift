@@ -102,6 +102,8 @@ public final class ReplicaShipper: Sendable {
         // @unchecked: used by the shipper's task only, one batch at a time.
         let connection: ReplicaConnection
         var marks: [ReplicaStream: Int64]
+        /// Monotonic time of the last round trip that succeeded.
+        var lastContact = WallClock.monotonic()
         init(connection: ReplicaConnection, marks: [ReplicaStream: Int64]) {
             self.connection = connection
             self.marks = marks
@@ -133,6 +135,9 @@ public final class ReplicaShipper: Sendable {
     private func shipOnce(_ session: Session, source: ReplicaSource) async throws -> Int {
         var shipped = 0
         var behind: Int64 = 0
+        guard !session.connection.isClosed else {
+            throw ReplicaError(kind: .connection, message: "the connection to PostgreSQL at \(configuration.target.host):\(configuration.target.port) was closed (the server stopped or restarted); reconnecting")
+        }
         for stream in ReplicaStream.allCases {
             let mark = session.marks[stream] ?? 0
             let batch = try await source.batch(stream, after: mark, limit: configuration.batchRows)
@@ -151,6 +156,12 @@ public final class ReplicaShipper: Sendable {
             }
             behind += max(0, batch.newestID - (session.marks[stream] ?? 0))
         }
+        // Nothing to ship for a while: a round trip anyway, so that `up` and /health tell the
+        // truth about the server while traffic is quiet.
+        if shipped == 0 && WallClock.monotonic() - session.lastContact >= 5 {
+            try await session.connection.ping()
+        }
+        session.lastContact = WallClock.monotonic()
         state.withLock {
             $0.up = true
             $0.rowsBehind = behind
@@ -165,22 +176,3 @@ public final class ReplicaShipper: Sendable {
     }
 }
 
-/// Runs `body`, or fails with a timeout after `deadline`, calling `onTimeout` first so that
-/// the body's pending I/O fails and the body returns (a task cannot be cancelled out of a
-/// read on a socket nobody answers).
-func withDeadline<T: Sendable>(_ deadline: Duration, onTimeout: @escaping @Sendable () -> Void,
-                               _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: deadline)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            onTimeout()
-            throw ReplicaError(kind: .timeout, message: "a PostgreSQL batch did not finish within \(deadline); its connection was closed and it will be retried")
-        }
-        return value
-    }
-}
