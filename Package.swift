@@ -90,7 +90,7 @@ let package = Package(
         // The microbenchmarks of the performance suite (scripts/bench, docs/performance.md).
         .executableTarget(
             name: "model-exporter-bench",
-            dependencies: ["MetricsCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MetricsCore", "FleetReplica", "CSQLite", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/Sources/ModelExporterBench",
             swiftSettings: swiftSettings
         ),

@@ -97,6 +97,10 @@ public final class ReplicaShipper: Sendable {
         if let session { await session.connection.close() }
     }
 
+    /// Batches of one stream per turn of the loop: a long backlog still lets the other stream,
+    /// the metrics and retention have their turn, and keeps a turn far inside its deadline.
+    static let batchesPerTurn = 4
+
     /// A connection with the schema migrated and this instance's marks read back.
     final class Session: @unchecked Sendable {
         // @unchecked: used by the shipper's task only, one batch at a time.
@@ -140,21 +144,36 @@ public final class ReplicaShipper: Sendable {
         }
         for stream in ReplicaStream.allCases {
             let mark = session.marks[stream] ?? 0
-            let batch = try await source.batch(stream, after: mark, limit: configuration.batchRows)
-            if batch.rows > 0 {
-                let newMark = try await session.connection.ship(batch)
+            var batch = try await source.batch(stream, after: mark, limit: configuration.batchRows)
+            var newestID = batch.newestID
+            var round = 0
+            while batch.rows > 0 {
+                // Read ahead: the next batch is read and encoded from SQLite while PostgreSQL
+                // inserts this one, so the two sides work at once (docs/fleet.md: the serial
+                // loop was bound by their sum). If this batch fails the read-ahead is dropped.
+                let readAhead = round + 1 < Self.batchesPerTurn
+                let current = batch
+                let limit = configuration.batchRows
+                async let next = readAhead ? source.batch(stream, after: current.lastID, limit: limit) : nil
+                let newMark = try await session.connection.ship(current)
                 session.marks[stream] = newMark
                 shipped += batch.rows
                 switch stream {
                 case .calls: marks.shipped(calls: newMark)
                 case .rejectedLines: marks.shipped(rejectedLines: newMark)
                 }
+                let shippedBatch = current
                 state.withLock {
                     $0.batches += 1
-                    if stream == .calls { $0.lastShippedTimestamp = max($0.lastShippedTimestamp ?? -.infinity, batch.newestTime) }
+                    if stream == .calls { $0.lastShippedTimestamp = max($0.lastShippedTimestamp ?? -.infinity, shippedBatch.newestTime) }
+                    $0.rowsBehind = max(0, newestID - newMark)
                 }
+                round += 1
+                guard let following = try await next else { break }
+                batch = following
+                newestID = max(newestID, batch.newestID)
             }
-            behind += max(0, batch.newestID - (session.marks[stream] ?? 0))
+            behind += max(0, newestID - (session.marks[stream] ?? 0))
         }
         // Nothing to ship for a while: a round trip anyway, so that `up` and /health tell the
         // truth about the server while traffic is quiet.

@@ -10,6 +10,7 @@ import MetricsCore
 /// isolate its parts so that a regression can be located:
 ///
 ///     model-exporter-bench micro --log FILE --workdir DIR [--batch 10000] [--only parse,aggregate,store,ceiling]
+///     model-exporter-bench micro --log FILE --workdir DIR --only ship --replica-url postgres://...
 ///     model-exporter-bench generate-agents --lines N --agents 50 --seed S --output FILE [--rate R]
 ///
 /// `micro` loads the log into memory once, then times, in this order:
@@ -17,14 +18,16 @@ import MetricsCore
 /// - `aggregate`: CallAggregator.add of the parsed records;
 /// - `store`: CallStore.insertCall of the parsed records + commit every `--batch` rows;
 /// - `ceiling`: the same rows, pre-encoded, through a bare prepared INSERT into a database
-///   created by CallStore (same schema, index and pragmas): what SQLite alone can do here.
+///   created by CallStore (same schema, index and pragmas): what SQLite alone can do here;
+/// - `ship` (only when asked, with `--replica-url`): the records stored (untimed) and shipped by
+///   the real ReplicaShipper into that PostgreSQL (docs/fleet.md).
 ///
 /// `generate-agents` writes the product's synthetic log with many agents instead of five, so
 /// that /metrics has enough series for the scrape benchmark; it lives here and not in
 /// `model-exporter generate` because only the benchmark needs it.
 @main
 struct ModelExporterBench {
-    static func main() {
+    static func main() async {
         var arguments = Array(CommandLine.arguments.dropFirst())
         guard !arguments.isEmpty else { usage() }
         let mode = arguments.removeFirst()
@@ -32,7 +35,7 @@ struct ModelExporterBench {
             let options = try BenchArguments(arguments)
             switch mode {
             case "micro":
-                try runMicro(options)
+                try await runMicro(options)
             case "formats":
                 try runFormats(options)
             case "generate-agents":
@@ -49,7 +52,7 @@ struct ModelExporterBench {
         }
     }
 
-    static func runMicro(_ options: BenchArguments) throws {
+    static func runMicro(_ options: BenchArguments) async throws {
         let only = Set(try options.string("only", default: "parse,aggregate,store,ceiling").split(separator: ",").map(String.init))
         let batch = try options.int("batch", default: 10_000)
         let workdir = try options.string("workdir")
@@ -69,6 +72,10 @@ struct ModelExporterBench {
         if only.contains("ceiling") {
             let rows = RowArena(parsed)
             results.append(("ceiling", try CeilingBenchmark(batch: batch).run(rows, databasePath: workdir + "/ceiling.sqlite")))
+        }
+        if only.contains("ship") {
+            let url = try options.string("replica-url")
+            results.append(("ship", try await ShipBenchmark(batch: batch).run(parsed, databasePath: workdir + "/ship.sqlite", url: url)))
         }
         let fields = results.map { "\"\($0.0)\": \($0.1.json)" }
         print("{\"lines\": \(log.lineCount), \"accepted\": \(parsed.records.count), \"bytes\": \(log.bytes.count), \(fields.joined(separator: ", "))}")

@@ -5,9 +5,10 @@ import MetricsCore
 struct StoreBenchmark {
     var batch: Int
 
-    func run(_ parsed: ParsedLog, databasePath: String) throws -> Measurement {
+    /// `keepDatabase`: leave the database for `ship` to read.
+    func run(_ parsed: ParsedLog, databasePath: String, keepDatabase: Bool = false) throws -> Measurement {
         try DatabaseFiles.create(databasePath)
-        defer { DatabaseFiles.remove(databasePath) }
+        defer { if !keepDatabase { DatabaseFiles.remove(databasePath) } }
         let store = try CallStore(path: databasePath, buckets: .default, logger: DatabaseFiles.silentLogger)
         var aggregator = CallAggregator(buckets: store.buckets, limits: LabelLimits())
         aggregator.restore(try store.loadTotals().totals)
