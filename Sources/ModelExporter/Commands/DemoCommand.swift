@@ -24,6 +24,8 @@ struct DemoCommand: AsyncParsableCommand {
     var budgetDaily = CallLogGenerator.demoDailyBudget
     @Option(name: .customLong("cost.budget-hourly"), help: "Hourly spend budget exported, US dollars.")
     var budgetHourly = CallLogGenerator.demoHourlyBudget
+    @Option(name: .customLong("replica.url"), help: "Also ship the demo's calls to this PostgreSQL (docs/fleet.md).") var replicaURL: String?
+    @Option(name: .customLong("replica.instance"), help: "The demo's instance name in PostgreSQL.") var replicaInstance: String?
 
     /// The incidents named, or one message listing the names there are (exit 2, before anything starts).
     func incidents() throws -> [DemoIncident] {
@@ -43,11 +45,12 @@ struct DemoCommand: AsyncParsableCommand {
         let logPath = directory + "/calls.jsonl"
         let settings: ExporterSettings
         do {
-            settings = try ExporterSettings.resolve(
-                flags: ["calllog.path": logPath, "storage.path": directory + "/calls.sqlite",
-                        "web.listen-address": listenAddress, "log.level": logLevel,
-                        "cost.budget-hourly": "\(budgetHourly)", "cost.budget-daily": "\(budgetDaily)"],
-                environment: [:], configFile: nil)
+            var flags = ["calllog.path": logPath, "storage.path": directory + "/calls.sqlite",
+                         "web.listen-address": listenAddress, "log.level": logLevel,
+                         "cost.budget-hourly": "\(budgetHourly)", "cost.budget-daily": "\(budgetDaily)"]
+            flags["replica.url"] = replicaURL
+            flags["replica.instance"] = replicaInstance
+            settings = try ExporterSettings.resolve(flags: flags, environment: [:], configFile: nil)
         } catch {
             throw ValidationError(error.description)
         }
