@@ -69,6 +69,8 @@ final class ReplicaConnection: @unchecked Sendable {
         try await connection.query("SELECT 1", logger: logger)
     }
 
+    /// Closes and waits until the channel is closed (a local matter, quick even when the server
+    /// is gone).
     func close() async {
         try? await connection.close()
     }

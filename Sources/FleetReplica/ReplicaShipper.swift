@@ -88,7 +88,9 @@ public final class ReplicaShipper: Sendable {
                     ])
                     lastFailure = failure.message
                 }
-                if let session { session.connection.abort() }
+                // Closed and waited for before it is released: PostgresNIO asserts that a
+                // connection is closed when it goes away.
+                if let session { await session.connection.close() }
                 session = nil
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, configuration.backoffMaximum)
@@ -130,7 +132,7 @@ public final class ReplicaShipper: Sendable {
             ])
             return Session(connection: connection, marks: marks)
         } catch {
-            connection.abort()
+            await connection.close()
             throw error
         }
     }
@@ -146,6 +148,17 @@ public final class ReplicaShipper: Sendable {
             let mark = session.marks[stream] ?? 0
             var batch = try await source.batch(stream, after: mark, limit: configuration.batchRows)
             var newestID = batch.newestID
+            // Retention always keeps the newest row, so a mark past it means this is not the
+            // database that was shipped under this instance: its rows up to the mark would be
+            // skipped silently. Refuse, and say what to do.
+            if mark > newestID && source.exists {
+                throw ReplicaError(kind: .conflict, message: """
+                    PostgreSQL has \(stream.rawValue) of instance \(configuration.instance) shipped through rowid \(mark), past the \
+                    newest row of \(configuration.storagePath) (\(newestID)): this database is not the one shipped under that name \
+                    (replaced or restored). Give this exporter a new --replica.instance, or delete that instance's rows in \
+                    replica_marks if its rows in PostgreSQL are to be shipped again
+                    """)
+            }
             var round = 0
             while batch.rows > 0 {
                 // Read ahead: the next batch is read and encoded from SQLite while PostgreSQL

@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import MetricsCore
 import NIOCore
 
@@ -20,6 +23,9 @@ final class ReplicaSource: @unchecked Sendable {
         self.path = path
     }
 
+    /// The database file exists (before serve creates it, there is nothing to ship).
+    var exists: Bool { access(path, F_OK) == 0 }
+
     /// Up to `limit` rows of `stream` with rowid > `mark`, in rowid order, and the newest rowid.
     func batch(_ stream: ReplicaStream, after mark: Int64, limit: Int) async throws(ReplicaError) -> ReplicaBatch {
         let result: Result<ReplicaBatch, ReplicaError> = await withCheckedContinuation { continuation in
@@ -33,6 +39,9 @@ final class ReplicaSource: @unchecked Sendable {
     }
 
     private func read(_ stream: ReplicaStream, after mark: Int64, limit: Int) throws(ReplicaError) -> ReplicaBatch {
+        // serve creates the database a moment after the shipper starts: nothing to ship yet,
+        // which is not an error.
+        if connection == nil && access(path, F_OK) != 0 { return ReplicaBatch(stream: stream, after: mark) }
         do throws(SQLiteError) {
             let (select, newest) = try prepared(stream)
             defer { select.reset(); newest.reset() }

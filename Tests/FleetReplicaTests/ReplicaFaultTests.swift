@@ -103,5 +103,20 @@ import Testing
         #expect(shipper.metrics.lastError?.contains("cannot reach PostgreSQL at 127.0.0.1:\(port)") == true, "\(shipper.metrics.lastError ?? "")")
         #expect(!shipper.metrics.up)
     }
-}
 
+    @Test func aReplacedDatabaseUnderAnOldInstanceNameIsRefusedNotSkipped() async throws {
+        let server = try LocalPostgresServer()
+        let first = FleetFixture(seed: 25)
+        first.append(lines: 2_000)
+        try first.ingest()
+        try await ship(ReplicaShipper(configuration: try first.configuration(server, instance: "gw-a"), logger: first.logger), until: caughtUp)
+        // The host's database is lost and starts afresh, under the same instance name.
+        let replaced = FleetFixture(seed: 26)
+        replaced.append(lines: 500)
+        try replaced.ingest()
+        let shipper = ReplicaShipper(configuration: try replaced.configuration(server, instance: "gw-a"), logger: replaced.logger)
+        try await ship(shipper, timeout: 60) { ($0.errors["conflict"] ?? 0) >= 2 }
+        #expect(shipper.metrics.lastError?.contains("new --replica.instance") == true, "\(shipper.metrics.lastError ?? "")")
+        #expect(try server.number("SELECT count(*) FROM calls") == first.number("SELECT count(*) FROM calls"))
+    }
+}
