@@ -2,8 +2,8 @@ import PostgresNIO
 
 /// Why a batch did not ship, classified for `model_exporter_replica_errors_total{kind}` and
 /// worded for the operator. Every kind is retried with backoff; none stops ingest.
-public struct ReplicaError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: String, Sendable, CaseIterable {
+package struct ReplicaError: Error, CustomStringConvertible, Sendable {
+    package enum Kind: String, Sendable, CaseIterable {
         /// The server cannot be reached (refused, no route, DNS, TLS handshake).
         case connect
         /// The server refused the credentials.
@@ -21,15 +21,15 @@ public struct ReplicaError: Error, CustomStringConvertible, Sendable {
         case conflict
     }
 
-    public var kind: Kind
-    public var message: String
+    package var kind: Kind
+    package var message: String
 
-    public init(kind: Kind, message: String) {
+    package init(kind: Kind, message: String) {
         self.kind = kind
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 
     /// Classifies any error that escaped a batch. `target` names the server without its password.
     static func classify(_ error: any Error, target: ReplicaTarget) -> ReplicaError {

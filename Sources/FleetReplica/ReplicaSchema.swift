@@ -17,17 +17,17 @@
 ///   updated in the transaction that inserts the rows, so rows and mark commit together.
 ///
 /// Every statement is separate: PostgresNIO's extended protocol runs one statement per query.
-public enum ReplicaSchema {
-    public struct Migration: Sendable {
-        public var name: String
-        public var statements: [String]
+package enum ReplicaSchema {
+    package struct Migration: Sendable {
+        package var name: String
+        package var statements: [String]
     }
 
     /// The advisory lock key under which migrations run: several exporters starting at once
     /// against an empty database take turns, and each finds the others' work done.
     static let migrationLockKey: Int64 = 0x6D_6F_64_65_6C_01 // "model", 1
 
-    public static let migrations: [Migration] = [
+    package static let migrations: [Migration] = [
         Migration(name: "0001-initial", statements: [
             """
             CREATE TABLE calls (

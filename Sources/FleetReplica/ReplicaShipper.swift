@@ -1,5 +1,5 @@
-public import Logging
-public import MetricsCore
+package import Logging
+package import MetricsCore
 import Synchronization
 
 /// Ships every committed row of the local SQLite (calls, then quarantined lines) to the
@@ -20,8 +20,8 @@ import Synchronization
 ///   retry), the error counted by kind, retried with backoff; ingest never waits.
 /// - Several exporters starting at once on an empty database: migrations and partition DDL run
 ///   under advisory locks (`ReplicaSchemaTests.concurrentMigratorsDoNotRace`).
-public final class ReplicaShipper: Sendable {
-    public let configuration: ReplicaConfiguration
+package final class ReplicaShipper: Sendable {
+    package let configuration: ReplicaConfiguration
     private let logger: Logger
     private let marks: ShippedMarks
     private let publish: @Sendable (ReplicaMetrics) -> Void
@@ -30,7 +30,7 @@ public final class ReplicaShipper: Sendable {
     /// - Parameters:
     ///   - marks: where committed marks are reported for retention.
     ///   - publish: called with the new state after each change (the board, in `serve`).
-    public init(configuration: ReplicaConfiguration, marks: ShippedMarks = ShippedMarks(), logger: Logger,
+    package init(configuration: ReplicaConfiguration, marks: ShippedMarks = ShippedMarks(), logger: Logger,
                 publish: @escaping @Sendable (ReplicaMetrics) -> Void = { _ in }) {
         self.configuration = configuration
         self.marks = marks
@@ -41,10 +41,10 @@ public final class ReplicaShipper: Sendable {
         }
     }
 
-    public var metrics: ReplicaMetrics { state.withLock { $0 } }
+    package var metrics: ReplicaMetrics { state.withLock { $0 } }
 
     /// Ships until cancelled. Never throws: every failure is counted, logged and retried.
-    public func run() async {
+    package func run() async {
         let source = ReplicaSource(path: configuration.storagePath)
         var session: Session?
         var backoff = configuration.backoffMinimum

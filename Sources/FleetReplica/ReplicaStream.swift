@@ -1,7 +1,7 @@
 /// The two tables shipped, each with its own high-water mark: the SQLite rowid of the last
 /// row shipped. Rowids of a SQLite table with one writer grow with every commit, so the rows a
 /// reader sees past a mark are exactly the committed rows not shipped yet.
-public enum ReplicaStream: String, Sendable, CaseIterable {
+package enum ReplicaStream: String, Sendable, CaseIterable {
     case calls
     case rejectedLines = "rejected_lines"
 

@@ -7,8 +7,8 @@ import Foundation
 /// `--replica.password-file` (a file's first line), which wins over one in the URL. The
 /// password is never part of ``description`` or ``redactedURL``, so no log line or
 /// `check-config` table can show it.
-public struct ReplicaTarget: Sendable, Equatable, CustomStringConvertible {
-    public enum TLSMode: String, Sendable, Equatable {
+package struct ReplicaTarget: Sendable, Equatable, CustomStringConvertible {
+    package enum TLSMode: String, Sendable, Equatable {
         /// Plain TCP.
         case disable
         /// TLS when the server offers it, without verifying its certificate (libpq's default).
@@ -19,14 +19,14 @@ public struct ReplicaTarget: Sendable, Equatable, CustomStringConvertible {
         case verifyFull = "verify-full"
     }
 
-    public var host: String
-    public var port: Int
-    public var user: String
-    public var password: String?
-    public var database: String
-    public var tls: TLSMode
+    package var host: String
+    package var port: Int
+    package var user: String
+    package var password: String?
+    package var database: String
+    package var tls: TLSMode
 
-    public init(host: String, port: Int = 5432, user: String, password: String?, database: String, tls: TLSMode = .prefer) {
+    package init(host: String, port: Int = 5432, user: String, password: String?, database: String, tls: TLSMode = .prefer) {
         self.host = host
         self.port = port
         self.user = user
@@ -36,7 +36,7 @@ public struct ReplicaTarget: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Parses a URL; every problem says what a valid one looks like.
-    public init(url text: String, passwordFile: String? = nil) throws(ReplicaConfigurationError) {
+    package init(url text: String, passwordFile: String? = nil) throws(ReplicaConfigurationError) {
         let example = "postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=disable"
         guard let components = URLComponents(string: text.trimmingCharacters(in: .whitespaces)),
               let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql" else {
@@ -73,14 +73,14 @@ public struct ReplicaTarget: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The URL with the password replaced by `***`, for logs and `check-config`.
-    public var redactedURL: String {
+    package var redactedURL: String {
         "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)?sslmode=\(tls.rawValue)"
     }
 
-    public var description: String { redactedURL }
+    package var description: String { redactedURL }
 
     /// Masks the password of any text that may hold a postgres URL (a flag's raw value).
-    public static func redact(_ text: String) -> String {
+    package static func redact(_ text: String) -> String {
         guard var components = URLComponents(string: text), components.password != nil else { return text }
         components.password = "***"
         return components.string ?? "postgres://***"
@@ -88,8 +88,8 @@ public struct ReplicaTarget: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A replica setting that cannot be used, with what a valid one looks like.
-public struct ReplicaConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct ReplicaConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }

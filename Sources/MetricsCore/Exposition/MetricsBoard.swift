@@ -33,7 +33,7 @@ package final class MetricsBoard: Sendable {
 
     /// The replica shipper's state, published from its own task; a new generation only when
     /// it changed, so an idle shipper does not invalidate the rendered exposition.
-    public func publishReplica(_ replica: ReplicaMetrics) {
+    package func publishReplica(_ replica: ReplicaMetrics) {
         state.withLock {
             guard $0.snapshot.replica != replica else { return }
             $0.snapshot.replica = replica

@@ -8,21 +8,21 @@ import Synchronization
 /// Retention also persists the marks it read (table `replica_shipped`, migration 0007), so
 /// that after a restart it may go on deleting shipped rows before the shipper has reached
 /// PostgreSQL again; a value there is always one PostgreSQL confirmed.
-public final class ShippedMarks: Sendable, Equatable {
+package final class ShippedMarks: Sendable, Equatable {
     private let marks = Mutex((calls: Int64(0), rejectedLines: Int64(0)))
 
-    public init() {}
+    package init() {}
 
-    public var calls: Int64 { marks.withLock { $0.calls } }
-    public var rejectedLines: Int64 { marks.withLock { $0.rejectedLines } }
+    package var calls: Int64 { marks.withLock { $0.calls } }
+    package var rejectedLines: Int64 { marks.withLock { $0.rejectedLines } }
 
     /// Records a committed mark; marks only move forward.
-    public func shipped(calls: Int64? = nil, rejectedLines: Int64? = nil) {
+    package func shipped(calls: Int64? = nil, rejectedLines: Int64? = nil) {
         marks.withLock {
             if let calls { $0.calls = max($0.calls, calls) }
             if let rejectedLines { $0.rejectedLines = max($0.rejectedLines, rejectedLines) }
         }
     }
 
-    public static func == (lhs: ShippedMarks, rhs: ShippedMarks) -> Bool { lhs === rhs }
+    package static func == (lhs: ShippedMarks, rhs: ShippedMarks) -> Bool { lhs === rhs }
 }
