@@ -76,4 +76,25 @@ import Testing
         #expect(try server.number("SELECT count(*) FROM calls WHERE agent = '\(agent)'")
             == a.number("SELECT count(*) FROM calls WHERE agent = '\(agent)'") + b.number("SELECT count(*) FROM calls WHERE agent = '\(agent)'"))
     }
+
+    @Test func retentionDropsWholeDaysPastItForEveryInstance() async throws {
+        let server = try LocalPostgresServer()
+        // Two days of calls a year and more ago, and the shipper keeps 30 days.
+        let local = FleetFixture(seed: 7, start: WallClock.now() - 400 * 86400)
+        local.append(lines: 3_000)
+        try local.ingest()
+        let configuration = try local.configuration(server, instance: "gw-a")
+        try await ship(ReplicaShipper(configuration: configuration, logger: local.logger), until: caughtUp)
+        #expect(try server.number("SELECT count(*) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'calls'") >= 1)
+        var keeping = configuration
+        keeping.retentionDays = 30
+        let shipper = ReplicaShipper(configuration: keeping, logger: local.logger)
+        try await ship(shipper) { _ in
+            (try? server.number("SELECT count(*) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'calls'")) == 0
+        }
+        #expect(try server.number("SELECT count(*) FROM calls") == 0)
+        // The marks stay: the rows are not shipped again.
+        #expect(try server.number("SELECT shipped_through FROM replica_marks WHERE instance = 'gw-a' AND stream = 'calls'")
+            == local.number("SELECT max(id) FROM calls"))
+    }
 }
