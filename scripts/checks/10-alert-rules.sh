@@ -60,6 +60,7 @@ ModelExporterCallLogMissing
 ModelExporterCatchupStalled
 ModelExporterDown
 ModelExporterRejectedLines
+ModelExporterReplicaDown
 ModelExporterStoreErrors"
 alert_files="alerts.yml slo_rules.yml budget_alerts.yml ttft_rules.yml exporter_alerts.yml"
 rule_files="recording_rules.yml $alert_files"
