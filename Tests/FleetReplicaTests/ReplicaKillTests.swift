@@ -12,7 +12,9 @@ import Testing
         let local = FleetFixture(seed: 31)
         let lines = 120_000
         local.append(lines: lines)
-        var random = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
+        // The kill moments are random; the seed is printed so that a failure can be replayed.
+        let seed = UInt64(Date().timeIntervalSince1970)
+        var random = SplitMix64(seed: seed)
         let serve = ["serve", "--calllog.path", local.logPath, "--storage.path", local.databasePath,
                      "--web.listen-address", "127.0.0.1:0",
                      // The log's timestamps are in 2025: without this retention would delete the
@@ -44,7 +46,7 @@ import Testing
             return shipped >= Double(lines)
         }
         try await exporter.kill9()
-        print("replica kill -9: " + figures.joined(separator: "; "))
+        print("replica kill -9 (seed \(seed)): " + figures.joined(separator: "; "))
         #expect(try server.number("SELECT count(*) FROM calls") + server.number("SELECT count(*) FROM rejected_lines") == Double(lines))
         #expect(try server.number("SELECT count(*) FROM (SELECT source_id, source_offset FROM calls GROUP BY 1, 2 HAVING count(*) > 1) d") == 0)
         let shippedCalls = try server.number("SELECT count(*) FROM calls")
