@@ -30,7 +30,7 @@ final class ReplicaConnection: @unchecked Sendable {
         self.logger = logger
     }
 
-    private static let nextID = ManagedAtomicCounter()
+    private static let nextID = ConnectionNumbers()
 
     static func open(_ target: ReplicaTarget, instance: String, logger: Logger) async throws -> ReplicaConnection {
         let tls: PostgresConnection.Configuration.TLS
@@ -220,7 +220,7 @@ final class ReplicaConnection: @unchecked Sendable {
 }
 
 /// Connection ids for PostgresNIO's log metadata.
-final class ManagedAtomicCounter: Sendable {
+final class ConnectionNumbers: Sendable {
     private let value = Mutex(0)
     func next() -> Int { value.withLock { $0 += 1; return $0 } }
 }

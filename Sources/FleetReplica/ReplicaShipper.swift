@@ -8,7 +8,7 @@ import Synchronization
 /// Cases it handles, and the tests that prove each (Tests/FleetReplicaTests):
 /// - Rows shipped equal the rows stored, none twice (`ReplicaShipperTests.shipsEveryRowOnce`).
 /// - Several exporters, one database: each instance has its own marks; the sums over the fleet
-///   are the sums of the instances (`FleetTests.twoInstancesSumToTheFleet`).
+///   are the sums of the instances (`ReplicaShipperTests.twoInstancesSumToTheFleet`).
 /// - Kill -9 of the exporter at any moment: rows and mark commit in one PostgreSQL
 ///   transaction and the next batch starts from the mark read back, so nothing is lost or
 ///   doubled (`ReplicaKillTests`).
@@ -20,6 +20,9 @@ import Synchronization
 ///   retry), the error counted by kind, retried with backoff; ingest never waits.
 /// - Several exporters starting at once on an empty database: migrations and partition DDL run
 ///   under advisory locks (`ReplicaSchemaTests.concurrentMigratorsDoNotRace`).
+/// - A mark in PostgreSQL that is not where this exporter left it (two exporters under one
+///   `--replica.instance`, or a replaced local database): refused with what to do, never
+///   skipped or doubled (`ReplicaFaultTests.aReplacedDatabaseUnderAnOldInstanceNameIsRefusedNotSkipped`).
 package final class ReplicaShipper: Sendable {
     package let configuration: ReplicaConfiguration
     private let logger: Logger
