@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetReplica
 import Foundation
 import MetricsCore
 
@@ -46,7 +47,17 @@ struct QueryCommand: ParsableCommand {
             help: "The exporter's database (default: $MODEL_EXPORTER_STORAGE_PATH, else \(SettingCatalog.storagePath.defaultValue ?? "")).")
     var storagePath: String?
 
-    @Flag(name: .customLong("print-sql"), help: "Print the query's SQL (for the sqlite3 shell) instead of running it.")
+    @Option(name: .customLong("storage.url"),
+            help: "The fleet's PostgreSQL replica instead of a local database: postgres://USER[:PASSWORD]@HOST:5432/DATABASE?sslmode=disable (the exporters' --replica.url). Every instance's rows, or --instance's.")
+    var storageURL: String?
+
+    @Option(name: .customLong("storage.password-file"), help: "With --storage.url: read the password from this file's first line (wins over one in the URL).")
+    var storagePasswordFile: String?
+
+    @Option(help: "With --storage.url: only this instance's rows (its --replica.instance).")
+    var instance: String?
+
+    @Flag(name: .customLong("print-sql"), help: "Print the query's SQL (for the sqlite3 shell; PostgreSQL's with --storage.url) instead of running it.")
     var printSQL = false
 
     func validate() throws {
@@ -56,6 +67,7 @@ struct QueryCommand: ParsableCommand {
         if query.takes(":request_id"), (requestID ?? "").isEmpty, !printSQL {
             throw ValidationError("\(query.name) needs --request-id ID (from an exemplar, or from slowest-requests)")
         }
+        _ = try fleet()
     }
 
     func run() throws {
@@ -65,7 +77,7 @@ struct QueryCommand: ParsableCommand {
         }
         let query = try Self.query(named: name)
         if printSQL {
-            Self.write(query.sql)
+            Self.write(storageURL == nil ? query.sql : (FleetQuery.sql(for: query) ?? "") + "\n")
             return
         }
         for (given, parameter, flag) in [(agent, ":agent", "--agent"), (requestID, ":request_id", "--request-id")]
@@ -73,11 +85,33 @@ struct QueryCommand: ParsableCommand {
             Self.note("\(query.name) has no \(parameter) parameter; \(flag) is ignored")
         }
         let (since, until) = try window(now: WallClock.now())
+        let result: QueryResult
+        if let fleet = try fleet() {
+            do throws(FleetQueryError) {
+                result = try fleet.runWaiting(query, with: .init(since: since, until: until, agent: agent, requestID: requestID))
+            } catch {
+                throw QueryFailure(error.description)
+            }
+        } else {
+            result = try local(query, since: since, until: until)
+        }
+        switch format {
+        case .table: Self.write(result.table())
+        case .csv: Self.write(result.csv())
+        case .json: Self.write(result.json())
+        }
+        if result.rows.isEmpty {
+            let window = "\(RFC3339Timestamp.format(since)) and \(RFC3339Timestamp.format(until))"
+            Self.note(query.takes(":since") ? "no rows between \(window); widen the window with --since (e.g. --since 7d)" : "no rows")
+        }
+    }
+
+    /// The query on this exporter's own SQLite database.
+    func local(_ query: ShippedQuery, since: Double, until: Double) throws -> QueryResult {
         let path = DatabaseLocation.path(flag: storagePath, environment: ProcessInfo.processInfo.environment)
         let connection = try Self.open(path)
-        let result: QueryResult
         do {
-            result = try query.run(on: connection, with: .init(since: since, until: until, agent: agent, requestID: requestID))
+            return try query.run(on: connection, with: .init(since: since, until: until, agent: agent, requestID: requestID))
         } catch {
             if error.message.hasPrefix("no such table") || error.message.hasPrefix("no such column") {
                 throw QueryFailure("\(path) is not a model-exporter database of this version (\(error.message)): check --storage.path")
@@ -92,15 +126,6 @@ struct QueryCommand: ParsableCommand {
                     """)
             }
             throw QueryFailure("query \(query.name) failed on \(path): \(error.message)")
-        }
-        switch format {
-        case .table: Self.write(result.table())
-        case .csv: Self.write(result.csv())
-        case .json: Self.write(result.json())
-        }
-        if result.rows.isEmpty {
-            let window = "\(RFC3339Timestamp.format(since)) and \(RFC3339Timestamp.format(until))"
-            Self.note(query.takes(":since") ? "no rows between \(window); widen the window with --since (e.g. --since 7d)" : "no rows")
         }
     }
 
