@@ -24,21 +24,9 @@ extension ABReport {
                             rolloutStage: RolloutStage? = nil) throws(SQLiteError) -> ABReport {
         try db.execute("BEGIN")
         do throws(SQLiteError) {
-            var arms = try WindowReader(db).read(since: since, until: until, agent: agent)
-            if let agent, arms[agent] == nil { arms[agent] = ArmPair() }
-            var comparisons: [AgentComparison] = []
-            for (name, var pair) in arms.sorted(by: { $0.key < $1.key }) {
-                pair.baseline.latency.sortedMilliseconds.sort()
-                pair.finetuned.latency.sortedMilliseconds.sort()
-                pair.baseline.ttft.sortedMilliseconds.sort()
-                pair.finetuned.ttft.sortedMilliseconds.sort()
-                pair.baseline.models.sort()
-                pair.finetuned.models.sort()
-                comparisons.append(AgentComparison(agent: name, baseline: pair.baseline, finetuned: pair.finetuned,
-                                                   minimumSamples: minimumSamples, maximumCostIncrease: maximumCostIncrease))
-            }
+            let arms = try WindowReader(db).read(since: since, until: until, agent: agent)
             try db.execute("COMMIT")
-            return ABReport(since: since, until: until, minimumSamples: minimumSamples, agentFilter: agent, agents: comparisons,
+            return assemble(arms, since: since, until: until, agent: agent, minimumSamples: minimumSamples,
                             maximumCostIncrease: maximumCostIncrease, rolloutStage: rolloutStage)
         } catch {
             try? db.execute("ROLLBACK")
@@ -47,7 +35,29 @@ extension ABReport {
     }
 }
 
-private struct ArmPair {
+extension ABReport {
+    /// The arms read, sorted and compared: shared with ``ABReportRows`` (the fleet's rows).
+    static func assemble(_ arms: [String: ArmPair], since: Double, until: Double, agent: String?, minimumSamples: Int,
+                         maximumCostIncrease: Double, rolloutStage: RolloutStage?) -> ABReport {
+        var arms = arms
+        if let agent, arms[agent] == nil { arms[agent] = ArmPair() }
+        var comparisons: [AgentComparison] = []
+        for (name, var pair) in arms.sorted(by: { $0.key < $1.key }) {
+            pair.baseline.latency.sortedMilliseconds.sort()
+            pair.finetuned.latency.sortedMilliseconds.sort()
+            pair.baseline.ttft.sortedMilliseconds.sort()
+            pair.finetuned.ttft.sortedMilliseconds.sort()
+            pair.baseline.models.sort()
+            pair.finetuned.models.sort()
+            comparisons.append(AgentComparison(agent: name, baseline: pair.baseline, finetuned: pair.finetuned,
+                                               minimumSamples: minimumSamples, maximumCostIncrease: maximumCostIncrease))
+        }
+        return ABReport(since: since, until: until, minimumSamples: minimumSamples, agentFilter: agent, agents: comparisons,
+                        maximumCostIncrease: maximumCostIncrease, rolloutStage: rolloutStage)
+    }
+}
+
+struct ArmPair: Sendable {
     var baseline = ArmSummary()
     var finetuned = ArmSummary()
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetReplica
 import Foundation
 import MetricsCore
 
@@ -53,6 +54,16 @@ struct ReportCommand: ParsableCommand {
             help: "The exporter's database (default: $MODEL_EXPORTER_STORAGE_PATH, else \(SettingCatalog.storagePath.defaultValue ?? "")).")
     var storagePath: String?
 
+    @Option(name: .customLong("storage.url"),
+            help: "The fleet's PostgreSQL replica instead of a local database: postgres://USER[:PASSWORD]@HOST:5432/DATABASE?sslmode=disable (the exporters' --replica.url). Every instance's calls, or --instance's.")
+    var storageURL: String?
+
+    @Option(name: .customLong("storage.password-file"), help: "With --storage.url: read the password from this file's first line (wins over one in the URL).")
+    var storagePasswordFile: String?
+
+    @Option(help: "With --storage.url: only this instance's calls (its --replica.instance).")
+    var instance: String?
+
     @Option(name: .customLong("min-samples"), help: "Requests each arm needs before anything is tested.")
     var minSamples = "\(ABReport.defaultMinimumSamples)"
 
@@ -89,8 +100,12 @@ struct ReportCommand: ParsableCommand {
         let path = DatabaseLocation.path(flag: storagePath, environment: ProcessInfo.processInfo.environment)
         let report: ABReport
         do throws(ReportFailure) {
-            let connection = try Self.open(path)
-            report = try Self.load(from: connection, path: path, request: request, agent: agent)
+            if let fleet = (try? fleet()) ?? nil {
+                report = try Self.load(from: fleet, request: request, agent: agent)
+            } else {
+                let connection = try Self.open(path)
+                report = try Self.load(from: connection, path: path, request: request, agent: agent)
+            }
         } catch {
             Self.write(to: .standardError, "Error: \(error.description)\n")
             throw ExitCode(Exit.failure)
@@ -109,7 +124,7 @@ struct ReportCommand: ParsableCommand {
     func request(now: Double) throws -> Request {
         func usage(_ message: String) -> ExitCode {
             Self.write(to: .standardError, "Error: \(message)\nUsage: model-exporter report [--since 24h] [--until T] [--agent A] "
-                + "[--format markdown|json] [--storage.path FILE] [--min-samples N] [--max-cost-increase 0.2] "
+                + "[--format markdown|json] [--storage.path FILE | --storage.url postgres://… [--instance NAME]] [--min-samples N] [--max-cost-increase 0.2] "
                 + "[--rollout.current-percent 10|25|50|100]\n")
             return ExitCode(Exit.usage)
         }
@@ -134,6 +149,11 @@ struct ReportCommand: ParsableCommand {
                 throw usage("--rollout.current-percent \"\(rolloutCurrentPercent)\" is not one of 10, 25, 50, 100")
             }
             stage = known
+        }
+        do throws(FleetFlagsProblem) {
+            _ = try fleet()
+        } catch {
+            throw usage(error.message)
         }
         if let agent, agent.isEmpty { throw usage("--agent is empty: give an agent name, or leave the flag out for all agents") }
         return Request(since: window.since, until: window.until, format: format, minimumSamples: minimum,
