@@ -1,9 +1,7 @@
-import Dispatch
 import Logging
 public import MetricsCore
 import NIOCore
 import PostgresNIO
-import Synchronization
 
 /// `model-exporter query NAME --storage.url postgres://…`: a shipped query run on the fleet's
 /// PostgreSQL replica, over every instance's rows or one instance's (`--instance`).
@@ -69,25 +67,10 @@ public struct FleetQuery: Sendable {
         }
     }
 
-    /// ``run(_:with:)`` for a synchronous caller (the `query` and `report` commands): waits on
-    /// a semaphore while a detached task runs the query on the cooperative pool, and
-    /// PostgresNIO's I/O runs on its own event loop, so the wait holds up neither.
+    /// ``run(_:with:)`` for a synchronous caller (``waitingFor(_:)``).
     public func runWaiting(_ query: ShippedQuery, with arguments: ShippedQuery.Arguments) throws(FleetQueryError) -> QueryResult {
-        let outcome = Mutex<Result<QueryResult, FleetQueryError>?>(nil)
-        let done = DispatchSemaphore(value: 0)
         let fleet = self
-        Task.detached {
-            let result: Result<QueryResult, FleetQueryError>
-            do throws(FleetQueryError) {
-                result = .success(try await fleet.run(query, with: arguments))
-            } catch {
-                result = .failure(error)
-            }
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-        done.wait()
-        return try outcome.withLock { $0! }.get()
+        return try waitingFor { () async throws(FleetQueryError) -> QueryResult in try await fleet.run(query, with: arguments) }
     }
 
     /// A PostgreSQL value as SQLite would have returned it: integers as integers, booleans as

@@ -1,8 +1,6 @@
-import Dispatch
 import Logging
 public import MetricsCore
 import PostgresNIO
-import Synchronization
 
 /// `model-exporter report --storage.url postgres://…`: the A/B report over the fleet's
 /// PostgreSQL replica, every instance's calls or one instance's (`--instance`).
@@ -68,24 +66,13 @@ public struct FleetReport: Sendable {
     }
 
     /// ``load(since:until:agent:minimumSamples:maximumCostIncrease:rolloutStage:)`` for the
-    /// synchronous `report` command (see ``FleetQuery/runWaiting(_:with:)``).
+    /// synchronous `report` command (``waitingFor(_:)``).
     public func loadWaiting(since: Double, until: Double, agent: String?, minimumSamples: Int, maximumCostIncrease: Double,
                             rolloutStage: RolloutStage?) throws(FleetQueryError) -> ABReport {
-        let outcome = Mutex<Result<ABReport, FleetQueryError>?>(nil)
-        let done = DispatchSemaphore(value: 0)
         let fleet = self
-        Task.detached {
-            let result: Result<ABReport, FleetQueryError>
-            do throws(FleetQueryError) {
-                result = .success(try await fleet.load(since: since, until: until, agent: agent, minimumSamples: minimumSamples,
-                                                       maximumCostIncrease: maximumCostIncrease, rolloutStage: rolloutStage))
-            } catch {
-                result = .failure(error)
-            }
-            outcome.withLock { $0 = result }
-            done.signal()
+        return try waitingFor { () async throws(FleetQueryError) -> ABReport in
+            try await fleet.load(since: since, until: until, agent: agent, minimumSamples: minimumSamples,
+                                 maximumCostIncrease: maximumCostIncrease, rolloutStage: rolloutStage)
         }
-        done.wait()
-        return try outcome.withLock { $0! }.get()
     }
 }
