@@ -41,6 +41,7 @@ public struct FleetQuery: Sendable {
             throw FleetQueryError.classify(error, target: target)
         }
         do {
+            try await connection.checkInstanceShipped(instance)
             var binds = PostgresBindings()
             func append(_ value: Double?) { if let value { binds.append(value) } else { binds.appendNull() } }
             func append(_ value: String?) { if let value { binds.append(value) } else { binds.appendNull() } }

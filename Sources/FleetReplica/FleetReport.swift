@@ -44,6 +44,7 @@ public struct FleetReport: Sendable {
             throw FleetQueryError.classify(error, target: target)
         }
         do {
+            try await connection.checkInstanceShipped(instance)
             var binds = PostgresBindings()
             binds.append(since)
             binds.append(until)

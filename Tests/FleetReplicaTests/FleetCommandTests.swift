@@ -57,8 +57,8 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-command-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        FileManager.default.createFile(atPath: directory + "/out", contents: nil)
-        FileManager.default.createFile(atPath: directory + "/err", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/err", contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ServeProcess.binaryPath)
         process.arguments = arguments

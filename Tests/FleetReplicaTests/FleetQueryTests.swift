@@ -105,6 +105,17 @@ import Testing
         #expect(unreachable.contains("cannot reach PostgreSQL at 127.0.0.1"), "\(unreachable)")
         let schema = await failure(server.url)
         #expect(schema.contains("holds no model-exporter replica"), "\(schema)")
+        // An instance that never shipped is named as such, with the ones that did.
+        let local = FleetFixture(seed: 2)
+        local.append(lines: 500)
+        try local.ingest()
+        try await ship(ReplicaShipper(configuration: try local.configuration(server, instance: "gw-a"), logger: local.logger), until: caughtUp)
+        do {
+            _ = try await FleetQuery(target: try ReplicaTarget(url: server.url), instance: "gw-typo").run(query, with: .init(since: 0, until: 1))
+            Issue.record("an unknown instance answered")
+        } catch {
+            #expect("\(error)".contains("no exporter has shipped as instance \"gw-typo\" (those here: gw-a)"), "\(error)")
+        }
     }
 
     // MARK: - Support
