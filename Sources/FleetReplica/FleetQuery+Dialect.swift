@@ -31,9 +31,11 @@ import MetricsCore
 /// the `sources` table is not shipped (only `calls` and `rejected_lines` are); `source_id` and
 /// `source_offset` still locate the line in the instance's own log.
 extension FleetQuery {
-    /// The parameters of every twin; a NULL instance is every instance.
+    /// The parameters of every twin; a NULL instance is every instance. NOT MATERIALIZED: a
+    /// twin that names `p` twice would otherwise get it as a materialized CTE, whose values
+    /// the planner cannot see, and every day's partition would be planned.
     static let parameters = """
-        WITH p AS (SELECT $1::float8 AS q_since, $2::float8 AS q_until, $3::text AS q_agent, $4::text AS q_request_id,
+        WITH p AS NOT MATERIALIZED (SELECT $1::float8 AS q_since, $2::float8 AS q_until, $3::text AS q_agent, $4::text AS q_request_id,
                           $5::text AS q_instance, extract(epoch FROM now())::float8 AS q_now)
         """
 
@@ -206,6 +208,11 @@ extension FleetQuery {
                     FROM calls, p, span
                     WHERE calls.ts >= span.first_minute * 60
                       AND calls.ts <  span.until
+                      -- Implied by the two above (the first minute starts after since - 60), but
+                      -- in terms of the parameters, so that PostgreSQL prunes the days' partitions
+                      -- when it plans rather than probing each one's index.
+                      AND calls.ts >= coalesce(p.q_since, p.q_now - 3600) - 60
+                      AND calls.ts <  coalesce(p.q_until, p.q_now)
                       AND (p.q_agent IS NULL OR p.q_agent = '' OR calls.agent = p.q_agent)
                       AND (p.q_instance IS NULL OR calls.instance = p.q_instance)
                     GROUP BY floor(ts / 60)::bigint
