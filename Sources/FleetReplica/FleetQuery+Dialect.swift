@@ -62,7 +62,7 @@ extension FleetQuery {
 
     struct Twin: Sendable {
         /// The SQLite query's column names, in order: PostgreSQL's row description is not
-        /// public in PostgresNIO, and an empty result must still print its header.
+        /// package in PostgresNIO, and an empty result must still print its header.
         var columns: [String]
         var sql: String
     }

@@ -1,5 +1,5 @@
 import Logging
-public import MetricsCore
+package import MetricsCore
 import NIOCore
 import PostgresNIO
 
@@ -10,25 +10,25 @@ import PostgresNIO
 /// types, so that the table, CSV and JSON printed are the same and a reviewer's scripts read
 /// either. The SQL is each query's PostgreSQL twin (`FleetQuery+Dialect.swift` says why there
 /// are two). One connection per run, closed before returning; the query only reads.
-public struct FleetQuery: Sendable {
-    public var target: ReplicaTarget
+package struct FleetQuery: Sendable {
+    package var target: ReplicaTarget
     /// Only this instance's rows (its `--replica.instance`); nil for the whole fleet.
-    public var instance: String?
+    package var instance: String?
 
-    public init(target: ReplicaTarget, instance: String? = nil) {
+    package init(target: ReplicaTarget, instance: String? = nil) {
         self.target = target
         self.instance = instance
     }
 
     /// The PostgreSQL text of a query, for `--print-sql` with `--storage.url`.
-    public static func sql(for query: ShippedQuery) -> String? {
+    package static func sql(for query: ShippedQuery) -> String? {
         twins[query.name]?.sql
     }
 
     /// The shipped queries with a PostgreSQL twin: all of them (a test holds it).
-    public static var names: [String] { twins.keys.sorted() }
+    package static var names: [String] { twins.keys.sorted() }
 
-    public func run(_ query: ShippedQuery, with arguments: ShippedQuery.Arguments) async throws(FleetQueryError) -> QueryResult {
+    package func run(_ query: ShippedQuery, with arguments: ShippedQuery.Arguments) async throws(FleetQueryError) -> QueryResult {
         guard let twin = Self.twins[query.name] else {
             throw FleetQueryError("\(query.name) has no PostgreSQL version in this build; run it on an instance's own database (--storage.path)")
         }
@@ -69,7 +69,7 @@ public struct FleetQuery: Sendable {
     }
 
     /// ``run(_:with:)`` for a synchronous caller (``waitingFor(_:)``).
-    public func runWaiting(_ query: ShippedQuery, with arguments: ShippedQuery.Arguments) throws(FleetQueryError) -> QueryResult {
+    package func runWaiting(_ query: ShippedQuery, with arguments: ShippedQuery.Arguments) throws(FleetQueryError) -> QueryResult {
         let fleet = self
         return try waitingFor { () async throws(FleetQueryError) -> QueryResult in try await fleet.run(query, with: arguments) }
     }

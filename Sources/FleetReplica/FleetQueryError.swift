@@ -2,10 +2,10 @@ import PostgresNIO
 
 /// Why a query on the fleet's PostgreSQL could not run, in one line that says what to do. The
 /// password is never part of it: the server is named by host, port, user and database.
-public struct FleetQueryError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct FleetQueryError: Error, CustomStringConvertible, Sendable, Equatable {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 
     static func classify(_ error: any Error, target: ReplicaTarget) -> FleetQueryError {
         if let error = error as? FleetQueryError { return error }

@@ -1,5 +1,5 @@
 import Logging
-public import MetricsCore
+package import MetricsCore
 import PostgresNIO
 
 /// `model-exporter report --storage.url postgres://…`: the A/B report over the fleet's
@@ -9,11 +9,11 @@ import PostgresNIO
 /// baseline and fine-tuned calls, fed to ``ABReportRows``, which shares the arms and the
 /// comparison with that path: the fleet's report is the report of the instances' calls
 /// together. Only bound parameters reach the SQL.
-public struct FleetReport: Sendable {
-    public var target: ReplicaTarget
-    public var instance: String?
+package struct FleetReport: Sendable {
+    package var target: ReplicaTarget
+    package var instance: String?
 
-    public init(target: ReplicaTarget, instance: String? = nil) {
+    package init(target: ReplicaTarget, instance: String? = nil) {
         self.target = target
         self.instance = instance
     }
@@ -25,14 +25,15 @@ public struct FleetReport: Sendable {
     /// the window's rows, on the `calls_ts` index.
     static let sql = """
         SELECT agent, variant = 'finetuned', success, error IS NOT NULL, fallback, cost_usd,
-               coalesce(input_tokens, 0), coalesce(output_tokens, 0), latency_ms, model
+               coalesce(input_tokens, 0), coalesce(output_tokens, 0), latency_ms, model,
+               CASE WHEN stream THEN ttft_ms END
         FROM calls
         WHERE ts >= $1::float8 AND ts < $2::float8 AND ($3::text IS NULL OR agent = $3::text)
           AND ($4::text IS NULL OR instance = $4::text) AND variant IN ('baseline', 'finetuned')
         ORDER BY ts, instance COLLATE "C", local_id
         """
 
-    public func load(since: Double, until: Double, agent: String?, minimumSamples: Int = ABReport.defaultMinimumSamples,
+    package func load(since: Double, until: Double, agent: String?, minimumSamples: Int = ABReport.defaultMinimumSamples,
                      maximumCostIncrease: Double = ABReport.defaultMaximumCostIncrease,
                      rolloutStage: RolloutStage? = nil) async throws(FleetQueryError) -> ABReport {
         var logger = Logger(label: "model-exporter.fleet-report")
@@ -52,10 +53,11 @@ public struct FleetReport: Sendable {
             if let instance { binds.append(instance) } else { binds.appendNull() }
             let rows = try await connection.connection.query(PostgresQuery(unsafeSQL: Self.sql, binds: binds), logger: logger)
             var arms = ABReportRows()
-            for try await (name, finetuned, success, error, fallback, cost, input, output, latency, model)
-                in rows.decode((String, Bool, Bool, Bool, Bool, Double, Int64, Int64, Double, String).self) {
+            for try await (name, finetuned, success, error, fallback, cost, input, output, latency, model, ttft)
+                in rows.decode((String, Bool, Bool, Bool, Bool, Double, Int64, Int64, Double, String, Double?).self) {
                 arms.add(agent: name, finetuned: finetuned, success: success, error: error, fallback: fallback, costUSD: cost,
-                         inputTokens: Int(input), outputTokens: Int(output), latencyMilliseconds: latency, model: model)
+                         inputTokens: Int(input), outputTokens: Int(output), latencyMilliseconds: latency,
+                         timeToFirstTokenMilliseconds: ttft, model: model)
             }
             await connection.close()
             return arms.report(since: since, until: until, agent: agent, minimumSamples: minimumSamples,
@@ -68,7 +70,7 @@ public struct FleetReport: Sendable {
 
     /// ``load(since:until:agent:minimumSamples:maximumCostIncrease:rolloutStage:)`` for the
     /// synchronous `report` command (``waitingFor(_:)``).
-    public func loadWaiting(since: Double, until: Double, agent: String?, minimumSamples: Int, maximumCostIncrease: Double,
+    package func loadWaiting(since: Double, until: Double, agent: String?, minimumSamples: Int, maximumCostIncrease: Double,
                             rolloutStage: RolloutStage?) throws(FleetQueryError) -> ABReport {
         let fleet = self
         return try waitingFor { () async throws(FleetQueryError) -> ABReport in

@@ -15,7 +15,8 @@ import Testing
         for agent in [nil, "legal_agent", "no_such_agent"] as [String?] {
             let statement = try connection.prepare("""
                 SELECT agent, variant = 'finetuned', success, error IS NOT NULL, fallback, cost_usd,
-                       ifnull(input_tokens, 0), ifnull(output_tokens, 0), latency_ms, model
+                       ifnull(input_tokens, 0), ifnull(output_tokens, 0), latency_ms, model,
+                       CASE WHEN stream = 1 THEN ttft_ms END
                 FROM calls WHERE ts >= ?1 AND ts < ?2 AND (?3 IS NULL OR agent = ?3) AND variant IN ('baseline', 'finetuned')
                 ORDER BY ts, id
                 """)
@@ -27,7 +28,9 @@ import Testing
                 rows.add(agent: statement.string(0) ?? "", finetuned: statement.int64(1) != 0, success: statement.int64(2) != 0,
                          error: statement.int64(3) != 0, fallback: statement.int64(4) != 0, costUSD: statement.double(5),
                          inputTokens: Int(statement.int64(6)), outputTokens: Int(statement.int64(7)),
-                         latencyMilliseconds: statement.double(8), model: statement.string(9) ?? "")
+                         latencyMilliseconds: statement.double(8),
+                         timeToFirstTokenMilliseconds: statement.isNull(10) ? nil : statement.double(10),
+                         model: statement.string(9) ?? "")
             }
             let expected = try fixture.report(until: until, agent: agent, minimumSamples: 50)
             let report = rows.report(since: ABReportTests.start, until: until, agent: agent, minimumSamples: 50)

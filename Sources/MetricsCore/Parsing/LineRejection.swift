@@ -1,7 +1,7 @@
 /// Why a call-log line was not turned into a ``CallRecord``.
 ///
 /// The raw values are the `reason` label of the exporter's rejected-lines counter and the reason
-/// column of the quarantine table, so they are part of the exporter's public contract: add cases,
+/// column of the quarantine table, so they are part of the exporter's package contract: add cases,
 /// never rename them. Sorting is by raw value so that any listing of reasons is stable.
 package enum RejectReason: String, Sendable, CaseIterable, Comparable {
     /// The line is empty or holds only JSON whitespace (space, tab, CR, LF).
