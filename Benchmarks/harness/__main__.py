@@ -3,7 +3,7 @@
     python3 -m harness [--quick] [--only NAME[,NAME...]] [--runs N] [--output FILE]
                        [--workdir DIR] [--keep] [--bin-dir DIR]
 
-NAMES: ingest, ceiling, parts, memory, freshness, scrape, restart, profile (see
+NAMES: ingest, ceiling, parts, formats, ship, memory, freshness, scrape, restart, profile (see
 docs/performance.md). scripts/bench builds the binaries and calls this.
 """
 
@@ -17,12 +17,12 @@ import tempfile
 import time
 import traceback
 
-from . import formats, freshness, machine, memory, profile, restart, scrape, throughput
+from . import formats, freshness, machine, memory, profile, restart, scrape, ship, throughput
 from .context import Context, Sizes
 from .processes import BenchError
 from .report import Row, table, write_json
 
-NAMES = ["ingest", "ceiling", "parts", "formats", "memory", "freshness", "scrape", "restart", "profile"]
+NAMES = ["ingest", "ceiling", "parts", "formats", "ship", "memory", "freshness", "scrape", "restart", "profile"]
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -98,6 +98,8 @@ def main(argv: list[str]) -> int:
                                                          parts="parts" in wanted))
         if "formats" in wanted:
             measure("formats", lambda: formats.run(ctx))
+        if "ship" in wanted:
+            measure("ship", lambda: ship.run(ctx))
         if "profile" in wanted:
             measure("profile", lambda: profile.run(ctx))
         if "memory" in wanted:
