@@ -3,8 +3,9 @@
     python3 -m harness [--quick] [--only NAME[,NAME...]] [--runs N] [--output FILE]
                        [--workdir DIR] [--keep] [--bin-dir DIR]
 
-NAMES: ingest, ceiling, parts, formats, ship, memory, freshness, scrape, restart, profile (see
-docs/performance.md). scripts/bench builds the binaries and calls this.
+NAMES: ingest, ceiling, parts, formats, ship, memory, freshness, scrape, restart, profile, and
+soak (an hour by default, so only when named in --only; see docs/performance.md). scripts/bench
+builds the binaries and calls this.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import tempfile
 import time
 import traceback
 
-from . import formats, freshness, machine, memory, profile, restart, scrape, ship, throughput
+from . import formats, freshness, machine, memory, profile, restart, scrape, ship, soak, throughput
 from .context import Context, Sizes
 from .processes import BenchError
 from .report import Row, table, write_json
 
-NAMES = ["ingest", "ceiling", "parts", "formats", "ship", "memory", "freshness", "scrape", "restart", "profile"]
+NAMES = ["ingest", "ceiling", "parts", "formats", "ship", "memory", "freshness", "scrape", "restart", "profile", "soak"]
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -37,6 +38,11 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--output", help="JSON file (default bench-results/results-<date>.json)")
     parser.add_argument("--workdir", help="where to make the scratch directory for logs and databases (default $TMPDIR)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument("--duration", type=float, help="soak: seconds of writing (default 3600)")
+    parser.add_argument("--soak-rate", type=int, help="soak: lines/s written (default 2000)")
+    parser.add_argument("--soak-rotate", type=float, help="soak: seconds between rename rotations (default 300; 0: none)")
+    parser.add_argument("--soak-retention", help="soak: serve's --storage.retention (default 10m)")
+    parser.add_argument("--soak-interval", type=float, help="soak: seconds between samples (default 30)")
     parser.add_argument("--bin-dir", required=True, help="directory holding model-exporter and model-exporter-bench")
     args = parser.parse_args(argv)
     if args.only:
@@ -56,7 +62,12 @@ def main(argv: list[str]) -> int:
         sizes.lines = args.lines
     if args.big_lines is not None:
         sizes.big_lines = args.big_lines
-    wanted = set(args.only.split(",")) if args.only else set(NAMES) - ({"memory", "profile"} if args.quick else set())
+    for option, attribute in [("duration", "soak_seconds"), ("soak_rate", "soak_rate"), ("soak_rotate", "soak_rotate"),
+                              ("soak_retention", "soak_retention"), ("soak_interval", "soak_interval")]:
+        if getattr(args, option) is not None:
+            setattr(sizes, attribute, getattr(args, option))
+    # The soak takes an hour: only when asked for by name.
+    wanted = set(args.only.split(",")) if args.only else set(NAMES) - {"soak"} - ({"memory", "profile"} if args.quick else set())
     if not sizes.big_lines:
         wanted.discard("memory")
 
@@ -110,6 +121,8 @@ def main(argv: list[str]) -> int:
             measure("scrape", lambda: scrape.run(ctx))
         if "restart" in wanted:
             measure("restart", lambda: restart.run(ctx))
+        if "soak" in wanted:
+            measure("soak", lambda: soak.run(ctx))
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

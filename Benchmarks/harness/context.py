@@ -24,6 +24,11 @@ class Sizes:
     scrape_idle_seconds: int = 10
     scrape_block_lines: int = 1_000_000
     scrape_agents: int = 50
+    soak_seconds: float = 3600      # the soak (scripts/bench --only soak; never by default)
+    soak_rate: int = 2_000
+    soak_rotate: float = 300
+    soak_retention: str = "10m"
+    soak_interval: float = 30
 
     @classmethod
     def quick(cls) -> "Sizes":

@@ -26,28 +26,39 @@ def line(sequence: int, now: float) -> str:
             f'"output_tokens":{20 + sequence % 400}}}\n')
 
 
-def main(path: str, rate: float, seconds: float, record_path: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    records = []
+def pace(rate: float, seconds: float, write) -> int:
+    """Calls write(first, n) every ~10 ms with the n lines due at `rate` lines/s (lines first to
+    first + n - 1), for `seconds`; returns the lines written. A late tick writes what it missed,
+    so the rate holds on average. Shared with the soak's writer (harness/soak_writer.py)."""
     written = 0
     start = time.monotonic()
     tick = 0
     while True:
-        now = time.monotonic()
-        elapsed = now - start
+        elapsed = time.monotonic() - start
         if elapsed >= seconds:
             break
         due = int(rate * elapsed) - written
         if due > 0:
-            wall = time.time()
-            data = "".join(line(written + i, wall) for i in range(due)).encode()
-            os.write(fd, data)
+            write(written, due)
             written += due
-            records.append((time.monotonic(), written))
         tick += 1
         delay = start + tick * TICK - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+    return written
+
+
+def main(path: str, rate: float, seconds: float, record_path: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    records = []
+
+    def write(first: int, count: int) -> None:
+        wall = time.time()
+        os.write(fd, "".join(line(first + i, wall) for i in range(count)).encode())
+        records.append((time.monotonic(), first + count))
+
+    start = time.monotonic()
+    written = pace(rate, seconds, write)
     os.close(fd)
     with open(record_path, "w") as f:
         json.dump({"start": start, "end": time.monotonic(), "written": written, "records": records}, f)
