@@ -31,10 +31,8 @@ import datetime
 import json
 import os
 import re
-import subprocess
 import sys
 import time
-import urllib.parse
 from dataclasses import dataclass
 
 import yaml
@@ -43,11 +41,12 @@ sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))  # localproc
 from call_log_writer import Behaviour, CallLogWriter  # noqa: E402
-from harness import Abort, BaseRun, run_to_the_end  # noqa: E402
+from alert_stack import AlertStackRun  # noqa: E402
+from harness import Abort, run_to_the_end  # noqa: E402
 from localproc import free_port, poll  # noqa: E402
 from rule_scaling import (  # noqa: E402
     ScalingError, ScalingReport, dump_yaml, parse_duration_ms, scale_alertmanager_config, scale_rule_file)
-from servers import WebhookReceiver, http_get, http_get_json, which  # noqa: E402
+from servers import WebhookReceiver, http_get, which  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
@@ -165,54 +164,18 @@ def _code(expr: str) -> str:
     return re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
 
 
-class Run(BaseRun):
+class Run(AlertStackRun):
     def __init__(self, args):
         super().__init__(args, Checks(), "e2e-alerts.")
         self.writer: CallLogWriter | None = None
-        self.webhook: WebhookReceiver | None = None
-        self.artifacts: dict[str, str] = {}  # printed on failure
-        self.last_prometheus_alerts: list = []
-        self.last_alertmanager_alerts: list = []
         self.expected = frozenset().union(*(i.expected for i in INCIDENTS))
         self.agents = list(RATES)
 
-    # --- helpers ------------------------------------------------------------
-    def write(self, name: str, text: str) -> str:
-        path = self.path(name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        self.artifacts[name] = text
-        return path
-
-    def command(self, name: str, argv: list[str]) -> None:
-        result = subprocess.run(argv, capture_output=True, text=True, cwd=self.tmp)
-        self.checks.require(result.returncode == 0, name, (result.stdout + result.stderr).strip())
-
     def alive(self) -> None:
-        self.servers.alive()
+        super().alive()
         if self.writer is not None and self.writer.error is not None:
             self.checks.fail("call-log writer keeps running", repr(self.writer.error))
             raise Abort()
-
-    def prom(self, path: str, **params):
-        query = ("?" + urllib.parse.urlencode(params)) if params else ""
-        body = http_get_json(f"http://127.0.0.1:{self.prom_port}{path}{query}")
-        if body.get("status") != "success":
-            raise RuntimeError(f"Prometheus {path}: {body}")
-        return body["data"]
-
-    def prometheus_alerts(self) -> list[dict]:
-        self.alive()
-        alerts = self.prom("/api/v1/alerts")["alerts"]
-        self.last_prometheus_alerts = alerts
-        return alerts
-
-    def alertmanager_alerts(self) -> list[dict]:
-        self.alive()
-        alerts = http_get_json(f"http://127.0.0.1:{self.am_port}/api/v2/alerts")
-        self.last_alertmanager_alerts = alerts
-        return alerts
 
     # --- phases -------------------------------------------------------------
     def scale(self) -> None:
@@ -248,21 +211,8 @@ class Run(BaseRun):
                            f"no incident fires: {never}")
 
         self.exporter_port, self.prom_port, self.am_port = free_port(), free_port(), free_port()
-        prom_config = copy.deepcopy(shipped["prometheus.yml"])
-        prom_config["global"] = {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"}
-        prom_config["rule_files"] = [self.path("rules/recording_rules.yml"), self.path("rules/alerts.yml")]
-        prom_config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{self.am_port}"]}]}]}
-        job = prom_config["scrape_configs"][0]
-        job["static_configs"] = [{"targets": [f"127.0.0.1:{self.exporter_port}"]}]
-        prom_config["scrape_configs"] = [job]
-        self.job = job["job_name"]
-        self.write("prometheus.yml", dump_yaml(prom_config))
-        self.command("promtool check config (derived from prometheus/prometheus.yml)",
-                     ["promtool", "check", "config", self.path("prometheus.yml")])
-
-        self.write("alertmanager.yml", dump_yaml(am_config))
-        self.command("amtool check-config (derived from prometheus/alertmanager.yml)",
-                     ["amtool", "check-config", self.path("alertmanager.yml")])
+        self.job = self.write_stack_configs(
+            shipped["prometheus.yml"], [self.path("rules/recording_rules.yml"), self.path("rules/alerts.yml")], am_config)
         for severity, receiver in RECEIVER_FOR_SEVERITY.items():
             self.command(f"derived alertmanager config routes {severity} to {receiver}", [
                 "amtool", "config", "routes", "test", f"--config.file={self.path('alertmanager.yml')}",
@@ -292,28 +242,7 @@ class Run(BaseRun):
         done, detail = poll(exporter_ready, timeout=30)
         self.checks.require(done, "model-exporter caught up and exports every agent", str(detail))
 
-        self.servers.start("alertmanager", [
-            "prometheus-alertmanager", f"--config.file={self.path('alertmanager.yml')}",
-            f"--storage.path={self.path('alertmanager-data')}",
-            f"--web.listen-address=127.0.0.1:{self.am_port}", "--cluster.listen-address="])
-        self.servers.start("prometheus", [
-            "prometheus", f"--config.file={self.path('prometheus.yml')}",
-            f"--storage.tsdb.path={self.path('prometheus-data')}",
-            f"--web.listen-address=127.0.0.1:{self.prom_port}",
-            # Prometheus re-sends firing alerts every minute; scaled like everything else.
-            f"--rules.alert.resend-delay={max(1, round(60 / self.args.factor))}s"])
-
-        def ready(port):
-            def probe():
-                self.alive()
-                status, _ = http_get(f"http://127.0.0.1:{port}/-/ready")
-                return status == 200, f"HTTP {status}"
-            return probe
-
-        done, detail = poll(ready(self.am_port), timeout=30)
-        self.checks.require(done, "alertmanager ready", str(detail))
-        done, detail = poll(ready(self.prom_port), timeout=30)
-        self.checks.require(done, "prometheus ready", str(detail))
+        self.start_alertmanager_and_prometheus()
 
         def target_up():
             targets = self.prom("/api/v1/targets")["activeTargets"]
@@ -524,22 +453,8 @@ class Run(BaseRun):
     def stop(self) -> None:
         if self.writer is not None:
             self.writer.stop()
-        self.servers.stop()
-        if self.webhook is not None:
-            self.webhook.stop()
+        super().stop()
 
-    def diagnostics(self) -> None:
-        print("\n===== diagnostics (the run failed) =====")
-        for name, text in self.artifacts.items():
-            print(f"\n--- {name} ---\n{text}")
-        print("\n--- last /api/v1/alerts (prometheus) ---")
-        print(json.dumps(self.last_prometheus_alerts, indent=1)[:20000])
-        print("\n--- last /api/v2/alerts (alertmanager) ---")
-        print(json.dumps(self.last_alertmanager_alerts, indent=1)[:20000])
-        if self.webhook is not None:
-            print("\n--- webhook notifications ---")
-            print(self.webhook.dump())
-        self.servers.print_logs()
 
 
 def main() -> int:

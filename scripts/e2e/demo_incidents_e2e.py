@@ -33,14 +33,12 @@ deadlines; nothing waits a fixed time to let something happen.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import re
 import subprocess
 import sys
 import time
-import urllib.parse
 
 import yaml
 
@@ -48,7 +46,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))  # localproc
 from alerts_e2e import GATEWAY, RECEIVER_FOR_SEVERITY, Checks, alert_key, key_text  # noqa: E402
-from harness import Abort, BaseRun, run_to_the_end  # noqa: E402
+from alert_stack import AlertStackRun  # noqa: E402
+from harness import Abort, run_to_the_end  # noqa: E402
 from localproc import Child, free_port, poll  # noqa: E402
 from rule_scaling import (  # noqa: E402
     ScalingError, ScalingReport, dump_yaml, parse_duration_ms, scale_alertmanager_config, scale_rule_file)
@@ -72,33 +71,9 @@ DAILY_BUDGET = 0.25  # dollars; the hourly budget must not exceed it
 HOURLY_BUDGET = 0.01
 
 
-class Run(BaseRun):
+class Run(AlertStackRun):
     def __init__(self, args):
         super().__init__(args, Checks(), "e2e-demo-incidents.")
-        self.webhook: WebhookReceiver | None = None
-        self.artifacts: dict[str, str] = {}
-        self.last_prometheus_alerts: list = []
-        self.last_alertmanager_alerts: list = []
-
-    def write(self, name: str, text: str) -> str:
-        path = self.path(name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        self.artifacts[name] = text
-        return path
-
-    def command(self, name: str, argv: list[str]) -> None:
-        result = subprocess.run(argv, capture_output=True, text=True, cwd=self.tmp)
-        self.checks.require(result.returncode == 0, name, (result.stdout + result.stderr).strip())
-
-    def prom(self, path: str, **params):
-        self.servers.alive()
-        query = ("?" + urllib.parse.urlencode(params)) if params else ""
-        body = http_get_json(f"http://127.0.0.1:{self.prom_port}{path}{query}")
-        if body.get("status") != "success":
-            raise RuntimeError(f"Prometheus {path}: {body}")
-        return body["data"]
 
     # --- phases -------------------------------------------------------------
     def scale(self) -> None:
@@ -129,19 +104,7 @@ class Run(BaseRun):
 
         self.exporter_port, self.prom_port, self.am_port = free_port(), free_port(), free_port()
         with open(os.path.join(REPO, "prometheus", "prometheus.yml"), encoding="utf-8") as f:
-            prom_config = yaml.safe_load(f)
-        prom_config["global"] = {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"}
-        prom_config["rule_files"] = rule_paths
-        prom_config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{self.am_port}"]}]}]}
-        job = copy.deepcopy(prom_config["scrape_configs"][0])
-        job["static_configs"] = [{"targets": [f"127.0.0.1:{self.exporter_port}"]}]
-        prom_config["scrape_configs"] = [job]
-        self.write("prometheus.yml", dump_yaml(prom_config))
-        self.command("promtool check config (derived from prometheus/prometheus.yml)",
-                     ["promtool", "check", "config", self.path("prometheus.yml")])
-        self.write("alertmanager.yml", dump_yaml(am_config))
-        self.command("amtool check-config (derived from prometheus/alertmanager.yml)",
-                     ["amtool", "check-config", self.path("alertmanager.yml")])
+            self.write_stack_configs(yaml.safe_load(f), rule_paths, am_config)
 
     def unknown_incident(self) -> None:
         result = subprocess.run([self.args.binary, "demo", "--incident", "meteor-strike"],
@@ -180,22 +143,7 @@ class Run(BaseRun):
         self.checks.expect(budget == DAILY_BUDGET, f"the demo exports the daily budget it was given (${DAILY_BUDGET:g})",
                            f"got {budget}")
 
-        self.servers.start("alertmanager", [
-            "prometheus-alertmanager", f"--config.file={self.path('alertmanager.yml')}",
-            f"--storage.path={self.path('alertmanager-data')}",
-            f"--web.listen-address=127.0.0.1:{self.am_port}", "--cluster.listen-address="])
-        self.servers.start("prometheus", [
-            "prometheus", f"--config.file={self.path('prometheus.yml')}",
-            f"--storage.tsdb.path={self.path('prometheus-data')}",
-            f"--web.listen-address=127.0.0.1:{self.prom_port}",
-            f"--rules.alert.resend-delay={max(1, round(60 / self.args.factor))}s"])
-        for name, port in (("alertmanager", self.am_port), ("prometheus", self.prom_port)):
-            def probe(port=port):
-                self.servers.alive()
-                status, _ = http_get(f"http://127.0.0.1:{port}/-/ready")
-                return status == 200, f"HTTP {status}"
-            done, detail = poll(probe, timeout=30)
-            self.checks.require(done, f"{name} ready", str(detail))
+        self.start_alertmanager_and_prometheus()
         self.started = time.time()
 
     def alerts_fire(self) -> None:
@@ -266,23 +214,6 @@ class Run(BaseRun):
         self.alerts_fire()
         self.alertmanager()
 
-    def stop(self) -> None:
-        self.servers.stop()
-        if self.webhook is not None:
-            self.webhook.stop()
-
-    def diagnostics(self) -> None:
-        print("\n===== diagnostics (the run failed) =====")
-        for name in ("prometheus.yml", "alertmanager.yml"):
-            print(f"\n--- {name} ---\n{self.artifacts.get(name, '')}")
-        print("\n--- last /api/v1/alerts (prometheus) ---")
-        print(json.dumps(self.last_prometheus_alerts, indent=1)[:20000])
-        print("\n--- last /api/v2/alerts (alertmanager) ---")
-        print(json.dumps(self.last_alertmanager_alerts, indent=1)[:20000])
-        if self.webhook is not None:
-            print("\n--- webhook notifications ---")
-            print(self.webhook.dump())
-        self.servers.print_logs()
 
 
 def main() -> int:
