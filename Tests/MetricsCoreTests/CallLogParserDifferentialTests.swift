@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the oracle, the mutations and the generated lines are one
+// differential harness; apart, each part would be read without the others it is checked against.
 import Foundation
 import Testing
 @testable import MetricsCore

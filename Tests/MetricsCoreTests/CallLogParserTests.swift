@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one case per field rule and reject reason of the input contract,
+// in the contract's order, around one set of fixture lines.
 import Testing
 @testable import MetricsCore
 

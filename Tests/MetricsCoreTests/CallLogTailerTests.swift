@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one group per case of CallLogTailer's type comment, in its order,
+// so the list there and the proofs here read side by side.
 import Foundation
 import Testing
 @testable import MetricsCore

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the independent reading of the input contract is one piece (every
+// field's rule beside the others, as the contract is written), kept apart from the product's code.
 import Foundation
 import Glibc
 
