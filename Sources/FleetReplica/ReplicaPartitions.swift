@@ -1,3 +1,5 @@
+import MetricsCore
+
 /// Day partitions of the shipped tables: `calls_p20261204` holds the rows whose `ts` falls on
 /// that UTC day, `[day * 86400, (day + 1) * 86400)` in epoch seconds. Named by the date so a
 /// reviewer reading `\d+ calls` sees the days kept; the name is also how retention finds a
@@ -30,26 +32,13 @@ enum ReplicaPartitions {
         return days(year: negative ? -year : year, month: month, day: dayOfMonth)
     }
 
-    /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days).
+    /// The calendar arithmetic is the timestamp parser's (Hinnant's civil_from_days and its
+    /// inverse), so a partition's day and a parsed `ts` can never disagree on a date.
     static func civil(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        RFC3339Timestamp.civil(fromDays: days)
     }
 
-    /// The inverse of ``civil(_:)`` (days_from_civil).
     static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        RFC3339Timestamp.daysFromCivil(year: year, month: month, day: day)
     }
 }
