@@ -94,6 +94,12 @@ let package = Package(
             path: "Benchmarks/Sources/ModelExporterBench",
             swiftSettings: swiftSettings
         ),
+        // The tests' one poll-with-a-deadline, shared by the test targets that wait on processes.
+        .target(
+            name: "TestPolling",
+            path: "Tests/TestPolling",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MetricsCoreTests",
             dependencies: ["MetricsCore"],
@@ -105,6 +111,7 @@ let package = Package(
             dependencies: [
                 "FleetReplica",
                 "MetricsCore",
+                "TestPolling",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -112,7 +119,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ModelExporterTests",
-            dependencies: ["MetricsCore", "ModelExporter"],
+            dependencies: ["MetricsCore", "ModelExporter", "TestPolling"],
             swiftSettings: swiftSettings
         ),
     ]

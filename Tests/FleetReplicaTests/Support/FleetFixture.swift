@@ -2,6 +2,7 @@ import FleetReplica
 import Foundation
 import Logging
 import MetricsCore
+import TestPolling
 
 /// An exporter's local side for the replica tests: a temporary directory, a generated call
 /// log (with malformed lines, so both streams have rows) and its SQLite database, ingested
@@ -69,14 +70,14 @@ func ship(_ shipper: ReplicaShipper, timeout: Double = 120,
           until condition: @escaping @Sendable (ReplicaMetrics) -> Bool) async throws {
     let task = Task { await shipper.run() }
     defer { task.cancel() }
-    let deadline = Date().addingTimeInterval(timeout)
-    while !condition(shipper.metrics) {
-        guard Date() < deadline else {
-            task.cancel()
-            await task.value
-            throw LocalPostgresError("the shipper did not reach its condition within \(timeout) s: \(shipper.metrics)")
+    do {
+        try await eventually(within: timeout, every: .milliseconds(20), what: "the shipper's condition") {
+            condition(shipper.metrics) ? true : nil
         }
-        try await Task.sleep(for: .milliseconds(20)) // a poll interval; the loop checks the condition
+    } catch is PollTimeout {
+        task.cancel()
+        await task.value
+        throw LocalPostgresError("the shipper did not reach its condition within \(timeout) s: \(shipper.metrics)")
     }
     task.cancel()
     await task.value
@@ -93,9 +94,9 @@ func errors(_ shipper: ReplicaShipper) -> Int64 {
 
 /// Polls `condition` until it holds or `timeout` passes.
 func poll(_ what: String, timeout: Double = 120, _ condition: () throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while try !condition() {
-        guard Date() < deadline else { throw LocalPostgresError("timed out waiting for: \(what)") }
-        try await Task.sleep(for: .milliseconds(20)) // a poll interval; the loop checks the condition
+    do {
+        try await eventually(within: timeout, every: .milliseconds(20), what: what) { try condition() ? true : nil }
+    } catch is PollTimeout {
+        throw LocalPostgresError("timed out waiting for: \(what)")
     }
 }

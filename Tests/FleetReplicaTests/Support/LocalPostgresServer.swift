@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestPolling
 
 /// A PostgreSQL 15 server of the test's own: `initdb` into a fresh temporary directory, a free
 /// port on 127.0.0.1, started and stopped by the test, removed with the value. Never a shared
@@ -68,14 +69,14 @@ final class LocalPostgresServer: @unchecked Sendable {
             "-c", "fsync=off", "-c", "max_connections=40", "-c", "shared_buffers=32MB",
         ], output: logPath)
         process = server
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            guard server.isRunning else { throw LocalPostgresError("postgres exited at start: \(log)") }
-            let ready = try Self.run(Self.binaries + "/pg_isready", ["-h", "127.0.0.1", "-p", "\(port)", "-q"])
-            if ready == 0 { return }
-            usleep(50_000) // a poll interval, not a synchronisation: the loop checks the condition
+        do {
+            try eventuallyBlocking(within: timeout, every: .milliseconds(50), what: "postgres accepting connections") {
+                guard server.isRunning else { throw LocalPostgresError("postgres exited at start: \(log)") }
+                return try Self.run(Self.binaries + "/pg_isready", ["-h", "127.0.0.1", "-p", "\(port)", "-q"]) == 0 ? true : nil
+            }
+        } catch is PollTimeout {
+            throw LocalPostgresError("postgres did not accept connections within \(timeout) s: \(log)")
         }
-        throw LocalPostgresError("postgres did not accept connections within \(timeout) s: \(log)")
     }
 
     /// A clean stop (SIGINT: PostgreSQL's fast shutdown), waited for.
@@ -91,8 +92,9 @@ final class LocalPostgresServer: @unchecked Sendable {
         try signal(SIGKILL, timeout: timeout)
         // A new postmaster refuses to start while a backend of the old one still holds the
         // shared memory: wait for them to be gone.
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline, backends.contains(where: { Glibc.kill($0, 0) == 0 }) { usleep(20_000) }
+        _ = try? eventuallyBlocking(within: timeout, what: "the killed server's backends to exit") {
+            backends.contains(where: { Glibc.kill($0, 0) == 0 }) ? nil : true
+        }
     }
 
     /// Pids whose parent is `pid`, from /proc.
@@ -110,8 +112,7 @@ final class LocalPostgresServer: @unchecked Sendable {
     private func signal(_ signal: Int32, timeout: Double) throws {
         guard let process, process.isRunning else { return }
         Glibc.kill(process.processIdentifier, signal)
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
+        _ = try? eventuallyBlocking(within: timeout, what: "postgres to stop") { process.isRunning ? nil : true }
         guard !process.isRunning else { throw LocalPostgresError("postgres did not stop within \(timeout) s") }
         self.process = nil
     }

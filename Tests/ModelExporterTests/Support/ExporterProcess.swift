@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestPolling
 
 /// The built `model-exporter` binary run as a child process, as an operator or systemd runs it.
 ///
@@ -185,16 +186,14 @@ struct ExporterProcessError: Error, CustomStringConvertible {
 }
 
 extension ExporterProcess {
-    /// Calls `check` every `interval` until it returns a value; throws once `seconds` have
-    /// passed. The short sleep between checks yields the thread; it never stands in for an event.
+    /// The shared poll (`TestPolling`), its timeout said as this file's error.
     @discardableResult
     static func eventually<T>(within seconds: Double, every interval: Duration = .milliseconds(10),
                               what: @autoclosure () -> String, _ check: () throws -> T?) async throws -> T {
-        let deadline = Date().addingTimeInterval(seconds)
-        while true {
-            if let value = try check() { return value }
-            guard Date() < deadline else { throw ExporterProcessError("timed out after \(seconds) s waiting for \(what())") }
-            try await Task.sleep(for: interval)
+        do {
+            return try await TestPolling.eventually(within: seconds, every: interval, what: what(), check)
+        } catch let timeout as PollTimeout {
+            throw ExporterProcessError(timeout.description)
         }
     }
 }
