@@ -9,6 +9,7 @@ extension CallStore {
         try beginIfNeeded()
         var inserted: [(SeriesKey, Int64)] = []
         do {
+            try flushPendingCalls()
             for item in changes.series {
                 let rowID = seriesRowIDs[item.key]
                 let saved = try saveSeries(item.key, item.totals, rowID: rowID)
@@ -28,6 +29,7 @@ extension CallStore {
     }
 
     package func rollback() {
+        pendingCalls.removeAll()
         guard inTransaction else { return }
         try? db.execute("ROLLBACK")
         inTransaction = false

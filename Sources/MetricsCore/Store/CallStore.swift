@@ -1,4 +1,5 @@
 package import Logging
+import CSQLite
 
 /// Errors of the store, with what the operator can do about them.
 package struct StoreError: Error, CustomStringConvertible, Sendable {
@@ -34,9 +35,12 @@ package final class CallStore {
     /// Bounds of the first-token histogram (`--metrics.ttft-buckets`).
     let ttftBuckets: LatencyBuckets
     var inTransaction = false
-    private var rowText = RowText()
+    /// Calls of the open batch not yet inserted (`insertCall` buffers, `flushPendingCalls` inserts).
+    var pendingCalls = PendingCalls()
+    /// What the connection's `pending_calls` table shows; owned by the connection.
+    private let pendingBatch: UnsafeMutablePointer<csqlite_pending_batch>
 
-    private let insertCallStatement: SQLiteStatement
+    private let insertPendingStatement: SQLiteStatement
     private let insertRejectedStatement: SQLiteStatement
     private let insertSourceStatement: SQLiteStatement
     private let updateSourceStatement: SQLiteStatement
@@ -70,13 +74,21 @@ package final class CallStore {
         } catch {
             throw StoreError.wrap("cannot open the database at \(path) (check the directory exists and is writable)", error)
         }
-        do {
+        do throws(SQLiteError) {
             try Self.migrate(db, logger: logger)
-            insertCallStatement = try db.prepare("""
+            guard let batch = csqlite_register_pending_calls(db.handle) else {
+                throw db.error(SQLITE_ERROR)
+            }
+            pendingBatch = batch
+            // One statement per flush: the rows come from the pending_calls virtual table in order.
+            insertPendingStatement = try db.prepare("""
                 INSERT INTO calls (ts, request_id, agent, model, variant, success, fallback, fallback_model,
                                    error, latency_ms, cost_usd, input_tokens, output_tokens, source_id, source_offset,
                                    stream, ttft_ms, cached_input_tokens, reasoning_tokens, cache_hit, record_index)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+                SELECT ts, request_id, agent, model, variant, success, fallback, fallback_model,
+                       error, latency_ms, cost_usd, input_tokens, output_tokens, source_id, source_offset,
+                       stream, ttft_ms, cached_input_tokens, reasoning_tokens, cache_hit, record_index
+                FROM pending_calls
                 """)
             insertRejectedStatement = try db.prepare("""
                 INSERT INTO rejected_lines (ingested_at, source_id, source_offset, reason, detail, line_length, excerpt,
@@ -338,50 +350,22 @@ package final class CallStore {
     }
 
     /// `index` is the record's place within its line: 0 unless the format has several records per line.
+    /// The row is inserted at the next flush (every `PendingCalls.flushRows` calls, and at commit),
+    /// inside the same transaction.
     package func insertCall(_ call: CallRecord, sourceID: Int64, offset: Int64, index: Int64 = 0) throws(SQLiteError) {
         try beginIfNeeded()
-        let s = insertCallStatement
-        // The row's strings are copied once into a reusable buffer and bound without a copy
-        // (SQLITE_STATIC): the buffer outlives the step. SQLITE_TRANSIENT would make SQLite
-        // allocate, copy and free each string of each row.
-        rowText.bytes.removeAll(keepingCapacity: true)
-        let requestID = rowText.append(call.requestID)
-        let agent = rowText.append(call.agent)
-        let model = rowText.append(call.model)
-        let variant = rowText.append(call.variant)
-        let fallbackModel = rowText.append(call.fallbackModel)
-        let error = rowText.append(call.error)
-        defer { s.resetKeepingBindings() }
-        let stepped: Result<Bool, SQLiteError> = rowText.bytes.withUnsafeBytes { base in
-            s.bind(1, call.timestamp)
-            rowText.bind(requestID, at: 2, of: s, base: base)
-            rowText.bind(agent, at: 3, of: s, base: base)
-            rowText.bind(model, at: 4, of: s, base: base)
-            rowText.bind(variant, at: 5, of: s, base: base)
-            s.bind(6, call.success)
-            s.bind(7, call.fallback)
-            rowText.bind(fallbackModel, at: 8, of: s, base: base)
-            rowText.bind(error, at: 9, of: s, base: base)
-            s.bind(10, call.latencyMs)
-            s.bind(11, call.costUSD)
-            s.bind(12, call.inputTokens)
-            s.bind(13, call.outputTokens)
-            s.bind(14, sourceID)
-            s.bind(15, offset)
-            s.bind(16, call.stream)
-            s.bind(17, call.ttftMs)
-            s.bind(18, call.cachedInputTokens)
-            s.bind(19, call.reasoningTokens)
-            s.bind(20, call.cacheHit)
-            s.bind(21, index)
-            // No clear_bindings: every parameter is bound on every row.
-            do throws(SQLiteError) {
-                return .success(try s.step())
-            } catch {
-                return .failure(error)
-            }
-        }
-        _ = try stepped.get()
+        pendingCalls.append(call, sourceID: sourceID, offset: offset, index: index)
+        if pendingCalls.count >= PendingCalls.flushRows { try flushPendingCalls() }
+    }
+
+    /// Inserts the buffered calls with one statement. On error the rows stay buffered; the
+    /// caller rolls the transaction back, which drops them.
+    func flushPendingCalls() throws(SQLiteError) {
+        guard !pendingCalls.isEmpty else { return }
+        let s = insertPendingStatement
+        defer { s.reset() }
+        _ = try pendingCalls.withBatch(pendingBatch) { () throws(SQLiteError) in try s.step() }
+        pendingCalls.removeAll()
     }
 
     package func insertRejected(reason: RejectReason, detail: String, sourceID: Int64, offset: Int64, length: Int64,
