@@ -1,9 +1,10 @@
 import CSQLite
+import MetricsCore
 
 /// The ceiling: the same rows through a bare prepared INSERT, `batch` rows per transaction,
 /// strings bound without a copy. The database is created by the product's CallStore, so the
-/// schema, the calls_ts index and the file's pragmas are the product's; the connection then
-/// sets the same per-connection pragmas CallStore sets. What is left between this and
+/// schema, the calls_ts index, the page size and the file's pragmas are the product's; the
+/// connection then sets the same per-connection pragmas CallStore sets (StorePragmas). What is left between this and
 /// end-to-end ingest is the product's own work: reading, parsing, aggregating, binding.
 struct CeilingBenchmark {
     var batch: Int
@@ -14,12 +15,6 @@ struct CeilingBenchmark {
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         """
 
-    /// CallStore's connection settings (CallStore.init), repeated here on purpose: the ceiling
-    /// must not be faster or slower for a reason that is not the product's per-row work.
-    static let pragmas = [
-        "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA temp_store = MEMORY",
-        "PRAGMA cache_size = -16000", "PRAGMA wal_autocheckpoint = 4000",
-    ]
 
     func run(_ arena: RowArena, databasePath: String) throws -> Measurement {
         try DatabaseFiles.create(databasePath)
@@ -35,7 +30,12 @@ struct CeilingBenchmark {
                 throw BenchFailure("\(sql): \(String(cString: sqlite3_errmsg(db)))")
             }
         }
-        for pragma in Self.pragmas { try exec(pragma) }
+        // CallStore's connection settings (StorePragmas, the same list CallStore applies): the
+        // ceiling must not be faster or slower for a reason that is not the product's per-row work.
+        // The file was created by CallStore, so its page size is the product's too.
+        for pragma in StorePragmas.beforeFirstWrite + StorePragmas.connection(pageSize: StorePragmas.newDatabasePageSize) {
+            try exec(pragma)
+        }
         var prepared: OpaquePointer?
         guard sqlite3_prepare_v3(db, Self.insert, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil) == SQLITE_OK,
               let statement = prepared else {

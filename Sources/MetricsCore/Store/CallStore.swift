@@ -60,17 +60,8 @@ package final class CallStore {
             db = try SQLiteConnection(path: path)
             // A reader holding a lock must not make a commit fail at once; wait a little.
             db.setBusyTimeout(milliseconds: 5000)
-            // WAL: readers and the single writer do not block each other.
-            try db.execute("PRAGMA journal_mode = WAL")
-            // NORMAL in WAL mode: a commit survives a crash of this process (the WAL is in the
-            // OS cache); only a power loss can lose the last commits, never corrupt the file.
-            try db.execute("PRAGMA synchronous = NORMAL")
-            // Pages freed by retention are reused by later inserts, so the file stays bounded.
-            try db.execute("PRAGMA temp_store = MEMORY")
-            try db.execute("PRAGMA cache_size = -16000")
-            // Checkpoint every ~16 MiB of WAL rather than 4 MiB: pages rewritten by consecutive
-            // batches (index edges, totals) are copied to the database once instead of four times.
-            try db.execute("PRAGMA wal_autocheckpoint = 4000")
+            for pragma in StorePragmas.beforeFirstWrite { try db.execute(pragma) }
+            for pragma in StorePragmas.connection(pageSize: try db.pageSize()) { try db.execute(pragma) }
         } catch {
             throw StoreError.wrap("cannot open the database at \(path) (check the directory exists and is writable)", error)
         }

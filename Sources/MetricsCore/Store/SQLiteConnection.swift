@@ -80,6 +80,13 @@ package final class SQLiteConnection {
         sqlite3_busy_timeout(handle, milliseconds)
     }
 
+    /// The database's page size in bytes.
+    package func pageSize() throws(SQLiteError) -> Int {
+        let select = try prepare("PRAGMA page_size")
+        _ = try select.step()
+        return Int(select.int64(0))
+    }
+
     package var changes: Int { Int(sqlite3_changes64(handle)) }
     package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }
