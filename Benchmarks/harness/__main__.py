@@ -3,8 +3,8 @@
     python3 -m harness [--quick] [--only NAME[,NAME...]] [--runs N] [--output FILE]
                        [--workdir DIR] [--keep] [--bin-dir DIR]
 
-NAMES: ingest, ceiling, parts, formats, ship, memory, freshness, scrape, restart, profile, and
-soak (an hour by default, so only when named in --only; see docs/performance.md). scripts/bench
+NAMES: ingest, ceiling, parts, mtail, formats, ship, memory, freshness, scrape, restart, profile,
+and soak (an hour by default, so only when named in --only; see docs/performance.md). scripts/bench
 builds the binaries and calls this.
 """
 
@@ -18,12 +18,12 @@ import tempfile
 import time
 import traceback
 
-from . import formats, freshness, machine, memory, profile, restart, scrape, ship, soak, throughput
+from . import formats, freshness, machine, memory, peer, profile, restart, scrape, ship, soak, throughput
 from .context import Context, Sizes
 from .processes import BenchError
 from .report import Row, table, write_json
 
-NAMES = ["ingest", "ceiling", "parts", "formats", "ship", "memory", "freshness", "scrape", "restart", "profile", "soak"]
+NAMES = ["ingest", "ceiling", "parts", "mtail", "formats", "ship", "memory", "freshness", "scrape", "restart", "profile", "soak"]
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -32,7 +32,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 100k lines, 1 run, no 10M-line items, short freshness and scrape")
     parser.add_argument("--only", help="comma-separated subset of: " + ", ".join(NAMES))
-    parser.add_argument("--runs", type=int, help="repeats of ingest/ceiling/parts and restart (default 3, quick 1)")
+    parser.add_argument("--runs", type=int, help="repeats of ingest/ceiling/parts/mtail and restart (default 3, quick 1)")
     parser.add_argument("--lines", type=int, help="lines of the ingest log (default 1,000,000)")
     parser.add_argument("--big-lines", type=int, help="lines of the memory/restart log (default 10,000,000)")
     parser.add_argument("--output", help="JSON file (default bench-results/results-<date>.json)")
@@ -104,9 +104,21 @@ def main(argv: list[str]) -> int:
             traceback.print_exc(file=sys.stderr)
 
     try:
+        # The mtail peer runs inside items 1-3's loop when they run (its ratio to ingest is then
+        # of the same run), on its own otherwise.
+        peer_inside = "mtail" in wanted and bool(wanted & {"ingest", "ceiling", "parts"}) and peer.available()
         if wanted & {"ingest", "ceiling", "parts"}:
+            also = {"mtail": peer.measure} if peer_inside else None
             measure("throughput", lambda: throughput.run(ctx, ingest="ingest" in wanted, ceiling="ceiling" in wanted,
-                                                         parts="parts" in wanted))
+                                                         parts="parts" in wanted, also=also))
+        if "mtail" in wanted:
+            if peer_inside:
+                # Only the runs that completed: a failed throughput item already said why.
+                runs = [r for r in ctx.raw.get("throughput", []) if "mtail" in r]
+                if runs:
+                    measure("mtail", lambda: peer.run(ctx, runs))
+            else:
+                measure("mtail", lambda: peer.run(ctx))
         if "formats" in wanted:
             measure("formats", lambda: formats.run(ctx))
         if "ship" in wanted:
@@ -128,7 +140,9 @@ def main(argv: list[str]) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     host["load_average_end"] = machine.load_average()
-    rows.sort(key=lambda row: (row.section == "+", row.section))
+    # Numbered items in numeric order (10 after 9), then the rest; "+" last.
+    rows.sort(key=lambda row: (row.section == "+", not row.section.isdigit(),
+                               int(row.section) if row.section.isdigit() else 0, row.section))
     header = (f"model-exporter benchmarks, {time.strftime('%Y-%m-%d %H:%M', time.localtime(started))}"
               f"{' (quick smoke run: not for comparison)' if args.quick else ''}\n"
               f"{host['nproc']} × {host['cpu_model']}, {host['memory_gib']} GiB, Linux {host['kernel']}, "

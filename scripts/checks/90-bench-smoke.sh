@@ -38,13 +38,23 @@ else
 fi
 
 # One row at least for each item the quick run makes (4, the 10M-line memory item, is skipped).
-for section in 1 2 3 5 6 7 9; do
+for section in 1 2 3 5 6 7 9 10; do
     if grep -qE "^$section  " "$work/stdout"; then
         ok "table has item $section"
     else
         fail "table has item $section" "$(cat "$work/stdout")"
     fi
 done
+
+# The mtail peer (item 10) really ran where mtail is installed (scripts/install-deps, CI): its
+# rows then carry a figure, and its run checked that mtail counted every line of the log.
+if command -v mtail >/dev/null 2>&1; then
+    if grep -qE "^10 +ingest ÷ mtail, lines/s \(same run\) +[0-9.]+ x" "$work/stdout"; then
+        ok "the mtail peer ran beside ingest"
+    else
+        fail "the mtail peer ran beside ingest" "$(grep -E "^10 " "$work/stdout"; grep -i mtail "$work/stderr" | tail -n 20)"
+    fi
+fi
 
 if python3 -c '
 import json, sys
