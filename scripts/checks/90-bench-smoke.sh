@@ -31,7 +31,7 @@ else
     fail "scripts/bench --quick runs" "$(tail -n 40 "$work/stderr"; tail -n 40 "$work/stdout")"
 fi
 
-if grep -q "^model-exporter benchmarks" "$work/stdout" && grep -qE "^#  measure +median +min–max +runs +target +result" "$work/stdout"; then
+if grep -q "^model-exporter benchmarks" "$work/stdout" && grep -qE "^# +measure +median +min–max +runs +target +result" "$work/stdout"; then
     ok "prints the table"
 else
     fail "prints the table" "$(head -n 20 "$work/stdout")"
