@@ -38,13 +38,14 @@ typedef struct csqlite_pending_call {
     int64_t source_id;
     int64_t source_offset;
     int64_t record_index;
+    /// Keys into the `labels` table (migration 0008-interned-labels).
+    int64_t agent_id;
+    int64_t model_id;
+    int64_t variant_id;
+    int64_t fallback_model_id;
+    int64_t error_id;
     csqlite_pending_text request_id;
-    csqlite_pending_text agent;
-    csqlite_pending_text model;
-    csqlite_pending_text variant;
-    csqlite_pending_text fallback_model;
-    csqlite_pending_text error;
-    /// Bit N set: column N is NULL (the numeric columns; texts say it by a negative length).
+    /// Bit N set: column N is NULL (the numeric columns; the text says it by a negative length).
     uint32_t nulls;
     int8_t success;
     int8_t fallback;
@@ -60,8 +61,8 @@ typedef struct csqlite_pending_batch {
 } csqlite_pending_batch;
 
 enum {
-    CSQLITE_PC_TS, CSQLITE_PC_REQUEST_ID, CSQLITE_PC_AGENT, CSQLITE_PC_MODEL, CSQLITE_PC_VARIANT,
-    CSQLITE_PC_SUCCESS, CSQLITE_PC_FALLBACK, CSQLITE_PC_FALLBACK_MODEL, CSQLITE_PC_ERROR,
+    CSQLITE_PC_TS, CSQLITE_PC_REQUEST_ID, CSQLITE_PC_AGENT_ID, CSQLITE_PC_MODEL_ID, CSQLITE_PC_VARIANT_ID,
+    CSQLITE_PC_SUCCESS, CSQLITE_PC_FALLBACK, CSQLITE_PC_FALLBACK_MODEL_ID, CSQLITE_PC_ERROR_ID,
     CSQLITE_PC_LATENCY_MS, CSQLITE_PC_COST_USD, CSQLITE_PC_INPUT_TOKENS, CSQLITE_PC_OUTPUT_TOKENS,
     CSQLITE_PC_SOURCE_ID, CSQLITE_PC_SOURCE_OFFSET, CSQLITE_PC_STREAM, CSQLITE_PC_TTFT_MS,
     CSQLITE_PC_CACHED_INPUT_TOKENS, CSQLITE_PC_REASONING_TOKENS, CSQLITE_PC_CACHE_HIT,
@@ -69,8 +70,8 @@ enum {
 };
 
 #define CSQLITE_PENDING_CALLS_SCHEMA \
-    "CREATE TABLE x(ts REAL, request_id TEXT, agent TEXT, model TEXT, variant TEXT, success INTEGER," \
-    " fallback INTEGER, fallback_model TEXT, error TEXT, latency_ms REAL, cost_usd REAL," \
+    "CREATE TABLE x(ts REAL, request_id TEXT, agent_id INTEGER, model_id INTEGER, variant_id INTEGER," \
+    " success INTEGER, fallback INTEGER, fallback_model_id INTEGER, error_id INTEGER, latency_ms REAL, cost_usd REAL," \
     " input_tokens INTEGER, output_tokens INTEGER, source_id INTEGER, source_offset INTEGER," \
     " stream INTEGER, ttft_ms REAL, cached_input_tokens INTEGER, reasoning_tokens INTEGER," \
     " cache_hit INTEGER, record_index INTEGER)"
@@ -162,13 +163,13 @@ static int csqlite_pc_column(sqlite3_vtab_cursor *cursor, sqlite3_context *conte
     switch (column) {
     case CSQLITE_PC_TS: sqlite3_result_double(context, row->ts); break;
     case CSQLITE_PC_REQUEST_ID: csqlite_pc_text(context, batch->text, row->request_id); break;
-    case CSQLITE_PC_AGENT: csqlite_pc_text(context, batch->text, row->agent); break;
-    case CSQLITE_PC_MODEL: csqlite_pc_text(context, batch->text, row->model); break;
-    case CSQLITE_PC_VARIANT: csqlite_pc_text(context, batch->text, row->variant); break;
+    case CSQLITE_PC_AGENT_ID: sqlite3_result_int64(context, row->agent_id); break;
+    case CSQLITE_PC_MODEL_ID: sqlite3_result_int64(context, row->model_id); break;
+    case CSQLITE_PC_VARIANT_ID: sqlite3_result_int64(context, row->variant_id); break;
     case CSQLITE_PC_SUCCESS: sqlite3_result_int(context, row->success); break;
     case CSQLITE_PC_FALLBACK: sqlite3_result_int(context, row->fallback); break;
-    case CSQLITE_PC_FALLBACK_MODEL: csqlite_pc_text(context, batch->text, row->fallback_model); break;
-    case CSQLITE_PC_ERROR: csqlite_pc_text(context, batch->text, row->error); break;
+    case CSQLITE_PC_FALLBACK_MODEL_ID: sqlite3_result_int64(context, row->fallback_model_id); break;
+    case CSQLITE_PC_ERROR_ID: sqlite3_result_int64(context, row->error_id); break;
     case CSQLITE_PC_LATENCY_MS: sqlite3_result_double(context, row->latency_ms); break;
     case CSQLITE_PC_COST_USD: sqlite3_result_double(context, row->cost_usd); break;
     case CSQLITE_PC_INPUT_TOKENS: sqlite3_result_int64(context, row->input_tokens); break;

@@ -7,7 +7,7 @@ import CSQLite
 import Logging
 import MetricsCore
 
-/// The databases of the store and ceiling measures.
+/// The databases of the store and ship measures (the ceiling makes its own: CeilingBenchmark).
 enum DatabaseFiles {
     /// The `sources` row every benchmark row refers to.
     static let sourceID: Int64 = 1

@@ -25,6 +25,11 @@ struct RowArena {
         var inputTokens: Int64?
         var outputTokens: Int64?
         var offset: Int64
+        var stream: Bool?
+        var ttftMs: Double?
+        var cachedInputTokens: Int64?
+        var reasoningTokens: Int64?
+        var cacheHit: Bool?
     }
 
     var text: [UInt8] = []
@@ -39,7 +44,9 @@ struct RowArena {
                 fallbackModel: append(record.fallbackModel), error: append(record.error),
                 success: record.success, fallback: record.fallback, latencyMs: record.latencyMs,
                 costUSD: record.costUSD, inputTokens: record.inputTokens, outputTokens: record.outputTokens,
-                offset: offset))
+                offset: offset, stream: record.stream, ttftMs: record.ttftMs,
+                cachedInputTokens: record.cachedInputTokens, reasoningTokens: record.reasoningTokens,
+                cacheHit: record.cacheHit))
         }
     }
 

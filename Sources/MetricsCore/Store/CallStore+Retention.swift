@@ -21,7 +21,7 @@ extension CallStore {
             try db.execute("CREATE TEMP TABLE IF NOT EXISTS expiring (id INTEGER PRIMARY KEY)")
             try db.execute("DELETE FROM temp.expiring")
             let pick = try db.prepare("""
-                INSERT INTO temp.expiring SELECT id FROM calls WHERE ts < ?1 AND id <= ?3 ORDER BY ts LIMIT ?2
+                INSERT INTO temp.expiring SELECT id FROM call_rows WHERE ts < ?1 AND id <= ?3 ORDER BY ts LIMIT ?2
                 """)
             pick.bind(1, rawCutoff)
             pick.bind(2, Int64(policy.chunkRows))
@@ -29,7 +29,8 @@ extension CallStore {
             try pick.run()
             if db.changes > 0 {
                 try rollUpExpiring()
-                try db.execute("DELETE FROM calls WHERE id IN (SELECT id FROM temp.expiring)")
+                // The table under the `calls` view; labels stay (a few bytes each, and reused).
+                try db.execute("DELETE FROM call_rows WHERE id IN (SELECT id FROM temp.expiring)")
                 removed += db.changes
             }
             let quarantine = try db.prepare("""
@@ -73,7 +74,7 @@ extension CallStore {
             try store.run()
             let bound = try db.prepare("""
                 SELECT min((SELECT shipped_through FROM replica_shipped WHERE stream = ?1),
-                           ifnull((SELECT max(id) FROM \(stream)), 0) - 1)
+                           ifnull((SELECT max(id) FROM \(stream == "calls" ? "call_rows" : stream)), 0) - 1)
                 """)
             bound.bind(1, stream)
             _ = try bound.step()

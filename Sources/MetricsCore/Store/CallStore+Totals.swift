@@ -24,12 +24,14 @@ extension CallStore {
             rollback()
             throw error
         }
+        uncommittedLabels.removeAll()
         // Only now: a series row inserted by a transaction that rolled back does not exist.
         for (key, rowID) in inserted { seriesRowIDs[key] = rowID }
     }
 
     package func rollback() {
         pendingCalls.removeAll()
+        forgetUncommittedLabels()
         guard inTransaction else { return }
         try? db.execute("ROLLBACK")
         inTransaction = false

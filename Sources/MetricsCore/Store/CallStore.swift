@@ -41,6 +41,12 @@ package final class CallStore {
     private let pendingBatch: UnsafeMutablePointer<csqlite_pending_batch>
 
     private let insertPendingStatement: SQLiteStatement
+    let selectLabelStatement: SQLiteStatement
+    let insertLabelStatement: SQLiteStatement
+    /// Label text → its `labels` row, for labels known to be committed (a cache: see CallStore+Labels).
+    var labelIDs: [String: Int64] = [:]
+    /// Labels inserted by the open transaction: forgotten if it rolls back.
+    var uncommittedLabels: [String] = []
     private let insertRejectedStatement: SQLiteStatement
     private let insertSourceStatement: SQLiteStatement
     private let updateSourceStatement: SQLiteStatement
@@ -73,14 +79,16 @@ package final class CallStore {
             pendingBatch = batch
             // One statement per flush: the rows come from the pending_calls virtual table in order.
             insertPendingStatement = try db.prepare("""
-                INSERT INTO calls (ts, request_id, agent, model, variant, success, fallback, fallback_model,
-                                   error, latency_ms, cost_usd, input_tokens, output_tokens, source_id, source_offset,
-                                   stream, ttft_ms, cached_input_tokens, reasoning_tokens, cache_hit, record_index)
-                SELECT ts, request_id, agent, model, variant, success, fallback, fallback_model,
-                       error, latency_ms, cost_usd, input_tokens, output_tokens, source_id, source_offset,
+                INSERT INTO call_rows (ts, request_id, agent_id, model_id, variant_id, success, fallback, fallback_model_id,
+                                       error_id, latency_ms, cost_usd, input_tokens, output_tokens, source_id, source_offset,
+                                       stream, ttft_ms, cached_input_tokens, reasoning_tokens, cache_hit, record_index)
+                SELECT ts, request_id, agent_id, model_id, variant_id, success, fallback, fallback_model_id,
+                       error_id, latency_ms, cost_usd, input_tokens, output_tokens, source_id, source_offset,
                        stream, ttft_ms, cached_input_tokens, reasoning_tokens, cache_hit, record_index
                 FROM pending_calls
                 """)
+            selectLabelStatement = try db.prepare("SELECT id FROM labels WHERE value = ?1")
+            insertLabelStatement = try db.prepare("INSERT INTO labels (value) VALUES (?1)")
             insertRejectedStatement = try db.prepare("""
                 INSERT INTO rejected_lines (ingested_at, source_id, source_offset, reason, detail, line_length, excerpt,
                                             record_index)
@@ -345,7 +353,11 @@ package final class CallStore {
     /// inside the same transaction.
     package func insertCall(_ call: CallRecord, sourceID: Int64, offset: Int64, index: Int64 = 0) throws(SQLiteError) {
         try beginIfNeeded()
-        pendingCalls.append(call, sourceID: sourceID, offset: offset, index: index)
+        let labels = PendingCalls.LabelIDs(
+            agent: try labelID(call.agent), model: try labelID(call.model), variant: try labelID(call.variant),
+            fallbackModel: try call.fallbackModel.map { (value) throws(SQLiteError) in try labelID(value) },
+            error: try call.error.map { (value) throws(SQLiteError) in try labelID(value) })
+        pendingCalls.append(call, labels: labels, sourceID: sourceID, offset: offset, index: index)
         if pendingCalls.count >= PendingCalls.flushRows { try flushPendingCalls() }
     }
 

@@ -4,8 +4,8 @@ import CSQLite
 /// them (Sources/CSQLite/shim.h): plain C rows and one text buffer, so the batch is inserted
 /// by one `INSERT … SELECT … FROM pending_calls` rather than a bind-step-reset per row.
 ///
-/// Rows are plain values (no String, no reference): appending one copies its strings' bytes
-/// once into `text` and nothing is retained or released per row. Both arrays keep their
+/// Rows are plain values (no String, no reference): labels are integer keys (CallStore+Labels),
+/// the request id's bytes are copied once into `text`, and nothing is retained or released per row. Both arrays keep their
 /// capacity from one flush to the next.
 struct PendingCalls {
     private(set) var rows: [csqlite_pending_call] = []
@@ -17,13 +17,22 @@ struct PendingCalls {
 
     init() {
         rows.reserveCapacity(Self.flushRows)
-        text.reserveCapacity(Self.flushRows * 96)
+        text.reserveCapacity(Self.flushRows * 48)
     }
 
     var count: Int { rows.count }
     var isEmpty: Bool { rows.isEmpty }
 
-    mutating func append(_ call: CallRecord, sourceID: Int64, offset: Int64, index: Int64) {
+    /// The keys of a call's labels in the `labels` table.
+    struct LabelIDs {
+        var agent: Int64
+        var model: Int64
+        var variant: Int64
+        var fallbackModel: Int64?
+        var error: Int64?
+    }
+
+    mutating func append(_ call: CallRecord, labels: LabelIDs, sourceID: Int64, offset: Int64, index: Int64) {
         var row = csqlite_pending_call()
         var nulls: UInt32 = 0
         func null(_ column: Int) { nulls |= 1 << UInt32(column) }
@@ -39,11 +48,11 @@ struct PendingCalls {
         row.source_offset = offset
         row.record_index = index
         row.request_id = appendText(call.requestID)
-        row.agent = appendText(call.agent)
-        row.model = appendText(call.model)
-        row.variant = appendText(call.variant)
-        row.fallback_model = appendText(call.fallbackModel)
-        row.error = appendText(call.error)
+        row.agent_id = labels.agent
+        row.model_id = labels.model
+        row.variant_id = labels.variant
+        if let value = labels.fallbackModel { row.fallback_model_id = value } else { null(CSQLITE_PC_FALLBACK_MODEL_ID) }
+        if let value = labels.error { row.error_id = value } else { null(CSQLITE_PC_ERROR_ID) }
         row.success = call.success ? 1 : 0
         row.fallback = call.fallback ? 1 : 0
         if let value = call.stream { row.stream = value ? 1 : 0 } else { null(CSQLITE_PC_STREAM) }
