@@ -20,6 +20,7 @@ final class BatchReader: CallLogSink, @unchecked Sendable {
     private let batchLines: Int
     private let maxLineBytes: Int
     private let idlePoll: Double
+    private let yieldsToScrapes: Bool
     private let logger: Logger
 
     private struct State {
@@ -35,18 +36,22 @@ final class BatchReader: CallLogSink, @unchecked Sendable {
     private let capacity = 2
 
     init(files: CallLogSet, format: CallLogFormat, nextSourceID: Int64, batchLines: Int, maxLineBytes: Int,
-         idlePoll: Double, logger: Logger) {
+         idlePoll: Double, yieldsToScrapes: Bool = false, logger: Logger) {
         self.files = files
         self.parser = RecordParser(format: format)
         self.nextSourceID = nextSourceID
         self.batchLines = batchLines
         self.maxLineBytes = maxLineBytes
         self.idlePoll = idlePoll
+        self.yieldsToScrapes = yieldsToScrapes
         self.logger = logger
     }
 
     func start() {
-        let thread = Thread { [self] in self.run() }
+        let thread = Thread { [self] in
+            IngestThread.adopt(name: "ingest-reader", yielding: self.yieldsToScrapes)
+            self.run()
+        }
         thread.name = "ingest-reader"
         thread.start()
     }

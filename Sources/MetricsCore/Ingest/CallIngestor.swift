@@ -66,7 +66,8 @@ package final class CallIngestor {
                                clock: configuration.tailClock, logger: logger)
         let reader = BatchReader(files: files, format: configuration.format, nextSourceID: try store.nextSourceID(),
                                  batchLines: configuration.batchLines,
-                                 maxLineBytes: configuration.maxLineBytes, idlePoll: idlePoll, logger: logger)
+                                 maxLineBytes: configuration.maxLineBytes, idlePoll: idlePoll,
+                                 yieldsToScrapes: configuration.yieldsToScrapes, logger: logger)
         reader.start()
         return reader
     }

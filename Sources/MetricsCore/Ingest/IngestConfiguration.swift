@@ -24,6 +24,9 @@ package struct IngestConfiguration: Sendable {
     /// What the tailers time the rotation grace and the glob rescan on; tests advance their own.
     package var tailClock: MonotonicClock = .system
     package var retention = RetentionPolicy()
+    /// The ingest threads lower their priority below the HTTP threads' (`serve`: scrapes come
+    /// first; the one-shot `ingest` command has nothing to yield to). See `IngestThread`.
+    package var yieldsToScrapes = false
     package var version = "dev"
 
     package init(calllogPath: String) {

@@ -30,6 +30,7 @@ struct ExporterServer {
         let board = MetricsBoard()
         let notifier = SystemdNotifier.fromEnvironment()
         var ingestConfiguration = settings.ingestConfiguration
+        ingestConfiguration.yieldsToScrapes = true
         var replicaServices: [any Service] = []
         if let replica = settings.replica {
             // Retention keeps every row the shipper has not committed to PostgreSQL yet.

@@ -43,6 +43,7 @@ final class IngestService: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let thread = Thread { [self] in
+                    IngestThread.adopt(name: "ingest", yielding: self.settings.yieldsToScrapes)
                     do {
                         try self.loop()
                         continuation.resume()
