@@ -119,7 +119,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ModelExporterTests",
-            dependencies: ["MetricsCore", "ModelExporter", "TestPolling"],
+            dependencies: ["MetricsCore", "ModelExporter", "TestPolling", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
     ]

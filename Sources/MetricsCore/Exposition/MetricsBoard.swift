@@ -49,6 +49,11 @@ package final class MetricsBoard: Sendable {
     /// Monotonic time of the last `beat`, 0 before the first.
     package var heartbeat: Double { lastBeat.withLock { $0 } }
 
+    /// The generation of the latest snapshot: bumped by every publish that changed it.
+    package var generation: UInt64 {
+        state.withLock { $0.generation }
+    }
+
     package var snapshot: MetricsSnapshot {
         state.withLock { $0.snapshot }
     }

@@ -9,13 +9,34 @@ import Synchronization
 /// gzip when `Accept-Encoding` allows it. The rendered and compressed bodies are cached per
 /// snapshot generation, so fifty scrapers of an unchanged snapshot cost one rendering and
 /// one compression between them.
+///
+/// When a new generation arrives (every commit: up to 20 a second during a backlog), ONE
+/// request renders and compresses it (single flight) while the requests that arrive meanwhile
+/// get the previous generation's body at once, as if they had come a few milliseconds earlier.
+/// Before this, every concurrent scrape of a new generation rendered and gzipped the 816 KiB
+/// body itself, and those renders were the /metrics tail under load (issue 14,
+/// docs/performance.md). A body served is never older than one served before it: the cache
+/// only moves forward, and a scrape with no body of its format yet renders its own.
 final class MetricsEndpoint: Sendable {
     let board: MetricsBoard
-    private let cache = Mutex<[CacheKey: (generation: UInt64, body: ByteBuffer)]>([:])
+    private let cache = Mutex<[CacheKey: Entry]>([:])
 
     struct CacheKey: Hashable {
         var format: ExpositionFormat
         var gzip: Bool
+    }
+
+    private struct Entry {
+        var generation: UInt64 = 0
+        var body: ByteBuffer?
+        /// A request is rendering a newer generation for this key.
+        var rendering = false
+    }
+
+    private enum Plan {
+        case serve(ByteBuffer)
+        /// Render; `owner` when this request took the single flight (and must release it).
+        case render(owner: Bool)
     }
 
     init(board: MetricsBoard) {
@@ -25,21 +46,46 @@ final class MetricsEndpoint: Sendable {
     func response(accept: String?, acceptEncoding: String?) -> Response {
         let format = ExpositionFormat.negotiate(accept: accept)
         let gzip = Self.acceptsGzip(acceptEncoding)
+        var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept, Accept-Encoding"]
+        if gzip { headers[.contentEncoding] = "gzip" }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body(format: format, gzip: gzip)))
+    }
+
+    /// The body of a scrape in `format`, gzipped when asked.
+    func body(format: ExpositionFormat, gzip: Bool) -> ByteBuffer {
         let key = CacheKey(format: format, gzip: gzip)
-        let (generation, bytes) = board.exposition(format)
+        let current = board.generation
+        let plan: Plan = cache.withLock { cache in
+            var entry = cache[key] ?? Entry()
+            if let body = entry.body, entry.generation >= current { return .serve(body) }
+            if let body = entry.body, entry.rendering { return .serve(body) }
+            let owner = !entry.rendering
+            entry.rendering = true
+            cache[key] = entry
+            return .render(owner: owner)
+        }
         var body: ByteBuffer
-        if let cached = cache.withLock({ $0[key] }), cached.generation == generation {
-            body = cached.body
-        } else {
+        switch plan {
+        case let .serve(cached):
+            body = cached
+        case let .render(owner):
+            let (generation, bytes) = board.exposition(format)
             body = ByteBuffer(bytes: bytes)
             if gzip, let compressed = try? body.compress(with: .gzip()) {
                 body = compressed
             }
-            cache.withLock { $0[key] = (generation, body) }
+            let rendered = body
+            cache.withLock { cache in
+                var entry = cache[key] ?? Entry()
+                if owner { entry.rendering = false }
+                if entry.body == nil || entry.generation < generation {
+                    entry.generation = generation
+                    entry.body = rendered
+                }
+                cache[key] = entry
+            }
         }
-        var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept, Accept-Encoding"]
-        if gzip { headers[.contentEncoding] = "gzip" }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        return body
     }
 
     /// Whether `Accept-Encoding` lists gzip (or `*`) with a non-zero quality.
