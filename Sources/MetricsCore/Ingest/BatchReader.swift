@@ -144,17 +144,20 @@ final class BatchReader: CallLogSink, @unchecked Sendable {
         parser.parse(bytes) { index, result in
             switch result {
             case .success(let call):
-                current.items.append(.call(call, source: source, offset: offset, index: Int32(truncatingIfNeeded: index)))
+                current.calls.append(ParsedBatch.Call(record: call, source: source, offset: offset,
+                                                      index: Int32(truncatingIfNeeded: index)))
             case .failure(let rejection):
-                current.items.append(.rejected(rejection, source: source, offset: offset, index: Int32(truncatingIfNeeded: index),
-                                               length: Int64(bytes.count), excerpt: Array(bytes.prefix(TailedFile.excerptBytes))))
+                current.rejections.append(ParsedBatch.Rejected(rejection: rejection, source: source, offset: offset,
+                                                               index: Int32(truncatingIfNeeded: index), length: Int64(bytes.count),
+                                                               excerpt: Array(bytes.prefix(TailedFile.excerptBytes))))
             }
         }
     }
 
     func oversizedLine(source: Int64, offset: Int64, length: Int64, excerpt: UnsafeRawBufferPointer) {
         let rejection = LineRejection(reason: .tooLong, detail: "line of \(length) bytes is longer than the limit of \(maxLineBytes) bytes")
-        current.items.append(.rejected(rejection, source: source, offset: offset, index: 0, length: length, excerpt: Array(excerpt)))
+        current.rejections.append(ParsedBatch.Rejected(rejection: rejection, source: source, offset: offset, index: 0,
+                                                       length: length, excerpt: Array(excerpt)))
     }
 
     func registerSource(path: String, identity: FileIdentity, fingerprint: [UInt8]) throws -> Int64 {

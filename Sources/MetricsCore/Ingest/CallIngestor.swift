@@ -129,16 +129,16 @@ package final class CallIngestor {
         for source in batch.newSources {
             try store.registerSource(id: source.id, path: source.path, identity: source.identity, fingerprint: source.fingerprint)
         }
-        for item in batch.items {
-            switch item {
-            case let .call(call, source, offset, index):
-                try store.insertCall(call, sourceID: source, offset: offset, index: Int64(index))
-                aggregator.add(call)
-            case let .rejected(rejection, source, offset, index, length, excerpt):
-                try store.insertRejected(reason: rejection.reason, detail: rejection.detail, sourceID: source,
-                                         offset: offset, length: length, excerpt: excerpt, index: Int64(index))
-                aggregator.reject(rejection.reason)
-            }
+        for i in batch.calls.indices {
+            try store.insertCall(batch.calls[i].record, sourceID: batch.calls[i].source, offset: batch.calls[i].offset,
+                                 index: Int64(batch.calls[i].index))
+            aggregator.add(batch.calls[i].record)
+        }
+        for rejected in batch.rejections {
+            try store.insertRejected(reason: rejected.rejection.reason, detail: rejected.rejection.detail,
+                                     sourceID: rejected.source, offset: rejected.offset, length: rejected.length,
+                                     excerpt: rejected.excerpt, index: Int64(rejected.index))
+            aggregator.reject(rejected.rejection.reason)
         }
         if batch.bytes > 0 { aggregator.recordRead(bytes: Int(batch.bytes)) }
         for _ in 0..<batch.rotations { aggregator.recordRotation() }
