@@ -17,8 +17,8 @@ import Testing
     }
 
     /// The value of `model_exporter_accepted_lines_total` in a plain-text scrape.
-    static func accepted(_ endpoint: MetricsEndpoint) throws -> UInt64 {
-        let text = String(buffer: endpoint.body(format: .prometheusText, gzip: false))
+    static func accepted(_ endpoint: MetricsEndpoint) async throws -> UInt64 {
+        let text = String(buffer: await endpoint.body(format: .prometheusText, gzip: false))
         let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("model_exporter_accepted_lines_total ") })
         return try #require(UInt64(line.split(separator: " ")[1]))
     }
@@ -28,7 +28,7 @@ import Testing
         let endpoint = MetricsEndpoint(board: board)
         for value: UInt64 in [1, 2, 3, 50] {
             board.publish(Self.snapshot(accepted: value))
-            #expect(try Self.accepted(endpoint) == value)
+            #expect(try await Self.accepted(endpoint) == value)
         }
     }
 
@@ -45,7 +45,7 @@ import Testing
                 group.addTask {
                     var last: UInt64 = 0
                     while last < publishes {
-                        let seen = try Self.accepted(endpoint)
+                        let seen = try await Self.accepted(endpoint)
                         #expect(seen >= last, "went back from \(last) to \(seen)")
                         last = seen
                         await Task.yield()
@@ -54,6 +54,6 @@ import Testing
             }
             try await group.waitForAll()
         }
-        #expect(try Self.accepted(endpoint) == publishes)
+        #expect(try await Self.accepted(endpoint) == publishes)
     }
 }

@@ -16,7 +16,7 @@ enum ExporterRoutes {
         let statusPage = statusPage ?? agentHealth.map { StatusPageSource(path: $0.path, agentHealth: $0) }
         let metrics = MetricsEndpoint(board: board)
         router.get(RouterPath(telemetryPath)) { request, _ -> Response in
-            metrics.response(accept: request.headers[.accept], acceptEncoding: request.headers[.acceptEncoding])
+            await metrics.response(accept: request.headers[.accept], acceptEncoding: request.headers[.acceptEncoding])
         }
         router.get("/health") { _, _ -> Response in
             var agents: Result<AgentHealthOverview, AgentHealthError>?

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import MetricsCore
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Answers a scrape: OpenMetrics when the `Accept` header asks for it, text 0.0.4 otherwise;
@@ -17,9 +18,25 @@ import Synchronization
 /// body itself, and those renders were the /metrics tail under load (issue 14,
 /// docs/performance.md). A body served is never older than one served before it: the cache
 /// only moves forward, and a scrape with no body of its format yet renders its own.
+///
+/// The render itself runs on a thread of its own (`renderPool`), not on the task that asked:
+/// request handlers run on Swift's cooperative pool, one thread per core, and a render of the
+/// 816 KiB body plus its gzip held one of the two threads here for milliseconds, twenty times
+/// a second while ingesting, so every request queued behind it waited that long (measured in
+/// docs/performance.md, item 6). The asking request awaits the result; its thread goes on
+/// serving cached bodies to the others.
 final class MetricsEndpoint: Sendable {
     let board: MetricsBoard
     private let cache = Mutex<[CacheKey: Entry]>([:])
+
+    /// One thread for every endpoint of the process: renders are single-flight per format, so
+    /// there is rarely more than one at a time, and a second thread would only take CPU from
+    /// the scrapes it is meant to spare. Started once, for the process's lifetime.
+    private static let renderPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
 
     struct CacheKey: Hashable {
         var format: ExpositionFormat
@@ -43,16 +60,16 @@ final class MetricsEndpoint: Sendable {
         self.board = board
     }
 
-    func response(accept: String?, acceptEncoding: String?) -> Response {
+    func response(accept: String?, acceptEncoding: String?) async -> Response {
         let format = ExpositionFormat.negotiate(accept: accept)
         let gzip = Self.acceptsGzip(acceptEncoding)
         var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept, Accept-Encoding"]
         if gzip { headers[.contentEncoding] = "gzip" }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body(format: format, gzip: gzip)))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: await body(format: format, gzip: gzip)))
     }
 
     /// The body of a scrape in `format`, gzipped when asked.
-    func body(format: ExpositionFormat, gzip: Bool) -> ByteBuffer {
+    func body(format: ExpositionFormat, gzip: Bool) async -> ByteBuffer {
         let key = CacheKey(format: format, gzip: gzip)
         let current = board.generation
         let plan: Plan = cache.withLock { cache in
@@ -69,12 +86,11 @@ final class MetricsEndpoint: Sendable {
         case let .serve(cached):
             body = cached
         case let .render(owner):
-            let (generation, bytes) = board.exposition(format)
-            body = ByteBuffer(bytes: bytes)
-            if gzip, let compressed = try? body.compress(with: .gzip()) {
-                body = compressed
-            }
-            let rendered = body
+            let board = board
+            let render: @Sendable () -> (UInt64, ByteBuffer) = { Self.render(board, format: format, gzip: gzip) }
+            // Inline only when the pool is gone (never while the process runs).
+            let (generation, rendered) = (try? await Self.renderPool.runIfActive(render)) ?? render()
+            body = rendered
             cache.withLock { cache in
                 var entry = cache[key] ?? Entry()
                 if owner { entry.rendering = false }
@@ -86,6 +102,16 @@ final class MetricsEndpoint: Sendable {
             }
         }
         return body
+    }
+
+    /// The latest snapshot's exposition and its generation, gzipped when asked.
+    private static func render(_ board: MetricsBoard, format: ExpositionFormat, gzip: Bool) -> (UInt64, ByteBuffer) {
+        let (generation, bytes) = board.exposition(format)
+        var body = ByteBuffer(bytes: bytes)
+        if gzip, let compressed = try? body.compress(with: .gzip()) {
+            body = compressed
+        }
+        return (generation, body)
     }
 
     /// Whether `Accept-Encoding` lists gzip (or `*`) with a non-zero quality.
