@@ -8,6 +8,20 @@ import Testing
         CallRecord(timestamp: 1_764_000_000, agent: agent, model: "m", success: success, latencyMs: 120)
     }
 
+    /// Past the series bound a new label set folds into `other`, and every one of its lines is
+    /// counted as folded, however often it repeats (the series index's recent answers must not
+    /// skip the count); a known series keeps its own index.
+    @Test func everyLineOfAFoldedSeriesIsCountedAndKnownSeriesKeepTheirOwn() {
+        var aggregator = CallAggregator(buckets: .default, limits: LabelLimits(maxSeries: 2))
+        aggregator.add(call(agent: "qa_agent"))
+        aggregator.add(call(agent: "legal_agent"))
+        for _ in 0..<3 { aggregator.add(call(agent: "support_agent")) }
+        for _ in 0..<4 { aggregator.add(call(agent: "qa_agent")) }
+        #expect(aggregator.counters.foldedLines["series"] == 3)
+        let series = Dictionary(uniqueKeysWithValues: aggregator.takeChanges().series.map { ($0.key.agent, $0.totals.requestsSuccess) })
+        #expect(series == ["qa_agent": 5, "legal_agent": 1, "other": 3])
+    }
+
     @Test func restoredSeriesAreCleanAndOnlyChangedOnesAreHandedBack() {
         var first = CallAggregator(buckets: .default, limits: LabelLimits())
         first.add(call(agent: "qa_agent"))

@@ -79,9 +79,13 @@ import Testing
             try store.insertCall(Self.call(n), sourceID: 1, offset: Int64(n + 1))
         }
         store.rollback()
+        // call(2)'s labels (agent_2, gpt-4o, baseline) were first inserted by the rolled-back
+        // transaction: the store must not remember their keys (nor their recent answers).
         try store.insertCall(Self.call(2), sourceID: 1, offset: 99)
         try store.commit(TotalsChanges())
-        #expect(try Self.storedRows(path).map(\.offset) == [0, 99])
+        let rows = try Self.storedRows(path)
+        #expect(rows.map(\.offset) == [0, 99])
+        #expect(rows.map(\.call) == [Self.call(1), Self.call(2)])
     }
 
     @Test func aNewDatabaseHasLargePagesAndAnOldOneKeepsItsOwn() throws {

@@ -18,6 +18,9 @@ package struct CallAggregator: Sendable {
     package let limits: LabelLimits
     private(set) var entries: [Entry] = []
     private var index: [SeriesKey: Int] = [:]
+    /// Answers `index` gave for a key it held (never a fold to overflow, which is counted
+    /// each time), looked up without SipHash (see RecentLabels).
+    private var recentIndex = RecentLabels<SeriesKey, Int>()
     private var errorTypes: Set<String> = []
     private var fallbackModels: Set<String> = []
     package private(set) var counters = ExporterCounters()
@@ -33,6 +36,7 @@ package struct CallAggregator: Sendable {
     package mutating func restore(_ stored: RunningTotals) {
         entries = []
         index = [:]
+        recentIndex.removeAll()
         errorTypes = []
         fallbackModels = []
         for item in stored.series {
@@ -57,7 +61,15 @@ package struct CallAggregator: Sendable {
     }
 
     package mutating func add(_ call: CallRecord) {
-        let i = entryIndex(for: SeriesKey(agent: call.agent, model: call.model, variant: call.variant), countFold: true)
+        let key = SeriesKey(agent: call.agent, model: call.model, variant: call.variant)
+        let hash = Self.hash(key)
+        let i: Int
+        if let known = recentIndex.value(for: key, hash: hash) {
+            i = known
+        } else {
+            i = entryIndex(for: key, countFold: true)
+            if entries[i].key == key { recentIndex.remember(i, for: key, hash: hash) }
+        }
         var errorType: String?
         if let error = call.error { errorType = boundedErrorType(error) }
         var fallbackModel: String?
@@ -120,6 +132,14 @@ package struct CallAggregator: Sendable {
     /// The series as they stand, for a snapshot.
     package var series: [PublishedSeries] {
         entries.map { PublishedSeries(key: $0.key, totals: $0.totals, exemplars: $0.exemplars) }
+    }
+
+    @inline(__always)
+    private static func hash(_ key: SeriesKey) -> UInt64 {
+        let agent = RecentLabels<SeriesKey, Int>.hash(key.agent)
+        let model = RecentLabels<SeriesKey, Int>.hash(key.model)
+        let variant = RecentLabels<SeriesKey, Int>.hash(key.variant)
+        return (agent &* 0x9E37_79B9_7F4A_7C15) ^ (model &* 0xC2B2_AE3D_27D4_EB4F) ^ variant
     }
 
     private mutating func entryIndex(for key: SeriesKey, countFold: Bool) -> Int {

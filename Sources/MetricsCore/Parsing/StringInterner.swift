@@ -63,9 +63,9 @@ struct StringInterner {
     }
 
     /// Eight bytes per multiply; the cache only needs spread, not resistance to attack (a
-    /// collision costs a miss, nothing more).
+    /// collision costs a miss, nothing more). Also `RecentLabels`'s hash.
     @inline(__always)
-    private static func hash(_ base: UnsafeRawPointer, count: Int) -> UInt64 {
+    static func hash(_ base: UnsafeRawPointer, count: Int) -> UInt64 {
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: count)
         var index = 0
         while count &- index >= 8 {
