@@ -141,6 +141,9 @@ final class BatchReader: CallLogSink, @unchecked Sendable {
     // MARK: CallLogSink (reader thread)
 
     func line(_ bytes: UnsafeRawBufferPointer, source: Int64, offset: Int64) {
+        // Room for a whole batch at its first line (not before: an idle poll reserves nothing),
+        // so the array is never grown and copied while the batch fills (issue 14).
+        if current.calls.capacity == 0 { current.calls.reserveCapacity(batchLines) }
         parser.parse(bytes) { index, result in
             switch result {
             case .success(let call):

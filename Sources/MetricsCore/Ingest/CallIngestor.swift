@@ -129,10 +129,13 @@ package final class CallIngestor {
         for source in batch.newSources {
             try store.registerSource(id: source.id, path: source.path, identity: source.identity, fingerprint: source.fingerprint)
         }
+        // One copy of each call, shared by the two uses: passing `batch.calls[i].record` to each
+        // made a copy for each (a retain and a release of every string of the record), since
+        // the compiler cannot prove the array's memory unchanged across the store's calls.
         for i in batch.calls.indices {
-            try store.insertCall(batch.calls[i].record, sourceID: batch.calls[i].source, offset: batch.calls[i].offset,
-                                 index: Int64(batch.calls[i].index))
-            aggregator.add(batch.calls[i].record)
+            let call = batch.calls[i]
+            try store.insertCall(call.record, sourceID: call.source, offset: call.offset, index: Int64(call.index))
+            aggregator.add(call.record)
         }
         for rejected in batch.rejections {
             try store.insertRejected(reason: rejected.rejection.reason, detail: rejected.rejection.detail,

@@ -87,13 +87,21 @@ extension CallLogParser {
                 }
                 put(UInt8(ascii: "e"))
                 if scale < 0 { put(UInt8(ascii: "-")) }
+                // The scale's digits, last first, then reversed in place: no array per number
+                // (every cost with 17 significant digits comes here).
                 var magnitude = scale.magnitude
-                var reversed: [UInt8] = []
+                let scaleStart = length
                 repeat {
-                    reversed.append(UInt8(truncatingIfNeeded: magnitude % 10) &+ UInt8(ascii: "0"))
+                    put(UInt8(truncatingIfNeeded: magnitude % 10) &+ UInt8(ascii: "0"))
                     magnitude /= 10
                 } while magnitude > 0
-                for byte in reversed.reversed() { put(byte) }
+                var low = scaleStart
+                var high = length &- 1
+                while low < high {
+                    buffer.swapAt(low, high)
+                    low &+= 1
+                    high &-= 1
+                }
                 put(0)
                 return strtod(text, nil)
             }
