@@ -8,7 +8,7 @@ import Testing
     typealias Cache = RecentLabels<String, Int>
 
     @Test func answersWhatItWasToldForEqualTextAndNothingElse() {
-        var cache = Cache()
+        var cache = Cache(placeholder: "")
         let long = "ft:gpt-4o-mini:acme:support-v3"
         cache.remember(7, for: long, hash: Cache.hash(long))
         cache.remember(8, for: "qa_agent", hash: Cache.hash("qa_agent"))
@@ -21,14 +21,14 @@ import Testing
     }
 
     @Test func aKeyWithTheSameHashIsNotTakenForAnother() {
-        var cache = Cache()
+        var cache = Cache(placeholder: "")
         cache.remember(1, for: "a", hash: 42)
         #expect(cache.value(for: "b", hash: 42) == nil)
         #expect(cache.value(for: "a", hash: 42) == 1)
     }
 
     @Test func aBucketKeepsTwoEntriesAndTheOldestGivesWay() {
-        var cache = Cache()
+        var cache = Cache(placeholder: "")
         // One bucket: the slot is taken from the hash alone.
         cache.remember(1, for: "one", hash: 64)
         cache.remember(2, for: "two", hash: 64)
@@ -41,14 +41,14 @@ import Testing
     }
 
     @Test func removeAllForgetsEverything() {
-        var cache = Cache()
+        var cache = Cache(placeholder: "")
         for n in 0..<200 { cache.remember(n, for: "label_\(n)", hash: Cache.hash("label_\(n)")) }
         cache.removeAll()
         #expect((0..<200).allSatisfy { cache.value(for: "label_\($0)", hash: Cache.hash("label_\($0)")) == nil })
     }
 
     @Test func manyKeysNeverGiveAWrongAnswer() {
-        var cache = Cache()
+        var cache = Cache(placeholder: "")
         for n in 0..<5_000 {
             let key = "error_class_\(n % 700)"
             if let known = cache.value(for: key, hash: Cache.hash(key)) {

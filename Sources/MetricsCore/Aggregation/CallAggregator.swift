@@ -20,7 +20,7 @@ package struct CallAggregator: Sendable {
     private var index: [SeriesKey: Int] = [:]
     /// Answers `index` gave for a key it held (never a fold to overflow, which is counted
     /// each time), looked up without SipHash (see RecentLabels).
-    private var recentIndex = RecentLabels<SeriesKey, Int>()
+    private var recentIndex = RecentLabels<SeriesKey, Int>(placeholder: SeriesKey(agent: "", model: "", variant: ""))
     private var errorTypes: Set<String> = []
     private var fallbackModels: Set<String> = []
     package private(set) var counters = ExporterCounters()
@@ -61,12 +61,16 @@ package struct CallAggregator: Sendable {
     }
 
     package mutating func add(_ call: CallRecord) {
-        let key = SeriesKey(agent: call.agent, model: call.model, variant: call.variant)
-        let hash = Self.hash(key)
+        // The call's labels are compared with the remembered key in place: a SeriesKey is made
+        // (three string copies) only when the cache has no answer.
+        let hash = Self.hash(agent: call.agent, model: call.model, variant: call.variant)
         let i: Int
-        if let known = recentIndex.value(for: key, hash: hash) {
+        if let known = recentIndex.value(hash: hash, matching: {
+            $0.agent == call.agent && $0.model == call.model && $0.variant == call.variant
+        }) {
             i = known
         } else {
+            let key = SeriesKey(agent: call.agent, model: call.model, variant: call.variant)
             i = entryIndex(for: key, countFold: true)
             if entries[i].key == key { recentIndex.remember(i, for: key, hash: hash) }
         }
@@ -135,10 +139,10 @@ package struct CallAggregator: Sendable {
     }
 
     @inline(__always)
-    private static func hash(_ key: SeriesKey) -> UInt64 {
-        let agent = RecentLabels<SeriesKey, Int>.hash(key.agent)
-        let model = RecentLabels<SeriesKey, Int>.hash(key.model)
-        let variant = RecentLabels<SeriesKey, Int>.hash(key.variant)
+    private static func hash(agent: String, model: String, variant: String) -> UInt64 {
+        let agent = RecentLabels<SeriesKey, Int>.hash(agent)
+        let model = RecentLabels<SeriesKey, Int>.hash(model)
+        let variant = RecentLabels<SeriesKey, Int>.hash(variant)
         return (agent &* 0x9E37_79B9_7F4A_7C15) ^ (model &* 0xC2B2_AE3D_27D4_EB4F) ^ variant
     }
 

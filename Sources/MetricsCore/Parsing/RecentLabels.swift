@@ -14,21 +14,36 @@ struct RecentLabels<Key: Equatable, Value> {
     static var slotCount: Int { 64 }
 
     private var hashes: [UInt64]
-    private var keys: [Key?]
+    private var filled: [Bool]
+    /// Keys are not optional, so a lookup can compare the stored key where it lies (an
+    /// `Optional` would be copied out first: a retain and a release of each of its strings,
+    /// on objects the reader thread retains at the same time).
+    private var keys: [Key]
     private var values: [Value?]
+    private let placeholder: Key
 
-    init() {
+    /// `placeholder` fills the empty slots; it is never an answer.
+    init(placeholder: Key) {
+        self.placeholder = placeholder
         hashes = Array(repeating: 0, count: Self.slotCount)
-        keys = Array(repeating: nil, count: Self.slotCount)
+        filled = Array(repeating: false, count: Self.slotCount)
+        keys = Array(repeating: placeholder, count: Self.slotCount)
         values = Array(repeating: nil, count: Self.slotCount)
     }
 
     /// The value remembered for `key`, whose `hash` is `RecentLabels.hash` of its text.
     @inline(__always)
     func value(for key: Key, hash: UInt64) -> Value? {
+        value(hash: hash) { $0 == key }
+    }
+
+    /// The value remembered for the key `matches` accepts among those remembered under `hash`,
+    /// for a caller that has the key's parts but not the key.
+    @inline(__always)
+    func value(hash: UInt64, matching matches: (Key) -> Bool) -> Value? {
         let slot = Self.slot(hash)
-        if hashes[slot] == hash, let stored = keys[slot], stored == key { return values[slot] }
-        if hashes[slot | 1] == hash, let stored = keys[slot | 1], stored == key { return values[slot | 1] }
+        if filled[slot], hashes[slot] == hash, matches(keys[slot]) { return values[slot] }
+        if filled[slot | 1], hashes[slot | 1] == hash, matches(keys[slot | 1]) { return values[slot | 1] }
         return nil
     }
 
@@ -36,9 +51,11 @@ struct RecentLabels<Key: Equatable, Value> {
     mutating func remember(_ value: Value, for key: Key, hash: UInt64) {
         let slot = Self.slot(hash)
         hashes[slot | 1] = hashes[slot]
+        filled[slot | 1] = filled[slot]
         keys[slot | 1] = keys[slot]
         values[slot | 1] = values[slot]
         hashes[slot] = hash
+        filled[slot] = true
         keys[slot] = key
         values[slot] = value
     }
@@ -46,7 +63,8 @@ struct RecentLabels<Key: Equatable, Value> {
     mutating func removeAll() {
         for slot in 0..<Self.slotCount {
             hashes[slot] = 0
-            keys[slot] = nil
+            filled[slot] = false
+            keys[slot] = placeholder
             values[slot] = nil
         }
     }

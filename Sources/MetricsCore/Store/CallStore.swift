@@ -46,7 +46,7 @@ package final class CallStore {
     /// Label text → its `labels` row, for labels known to be committed (a cache: see CallStore+Labels).
     var labelIDs: [String: Int64] = [:]
     /// The answers `labelIDs` gave last, looked up without SipHash (see RecentLabels).
-    var recentLabelIDs = RecentLabels<String, Int64>()
+    var recentLabelIDs = RecentLabels<String, Int64>(placeholder: "")
     /// Labels inserted by the open transaction: forgotten if it rolls back.
     var uncommittedLabels: [String] = []
     private let insertRejectedStatement: SQLiteStatement
