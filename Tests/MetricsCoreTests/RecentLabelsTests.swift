@@ -10,14 +10,14 @@ import Testing
     @Test func answersWhatItWasToldForEqualTextAndNothingElse() {
         var cache = Cache(placeholder: "")
         let long = "ft:gpt-4o-mini:acme:support-v3"
-        cache.remember(7, for: long, hash: Cache.hash(long))
-        cache.remember(8, for: "qa_agent", hash: Cache.hash("qa_agent"))
+        cache.remember(7, for: long, hash: StringInterner.hash(long))
+        cache.remember(8, for: "qa_agent", hash: StringInterner.hash("qa_agent"))
         // Built byte by byte: equal text in other storage.
         let rebuilt = String(decoding: Array(long.utf8), as: UTF8.self)
-        #expect(cache.value(for: rebuilt, hash: Cache.hash(rebuilt)) == 7)
-        #expect(cache.value(for: "qa_agent", hash: Cache.hash("qa_agent")) == 8)
-        #expect(cache.value(for: "legal_agent", hash: Cache.hash("legal_agent")) == nil)
-        #expect(Cache.hash(rebuilt) == Cache.hash(long))
+        #expect(cache.value(for: rebuilt, hash: StringInterner.hash(rebuilt)) == 7)
+        #expect(cache.value(for: "qa_agent", hash: StringInterner.hash("qa_agent")) == 8)
+        #expect(cache.value(for: "legal_agent", hash: StringInterner.hash("legal_agent")) == nil)
+        #expect(StringInterner.hash(rebuilt) == StringInterner.hash(long))
     }
 
     @Test func aKeyWithTheSameHashIsNotTakenForAnother() {
@@ -42,19 +42,19 @@ import Testing
 
     @Test func removeAllForgetsEverything() {
         var cache = Cache(placeholder: "")
-        for n in 0..<200 { cache.remember(n, for: "label_\(n)", hash: Cache.hash("label_\(n)")) }
+        for n in 0..<200 { cache.remember(n, for: "label_\(n)", hash: StringInterner.hash("label_\(n)")) }
         cache.removeAll()
-        #expect((0..<200).allSatisfy { cache.value(for: "label_\($0)", hash: Cache.hash("label_\($0)")) == nil })
+        #expect((0..<200).allSatisfy { cache.value(for: "label_\($0)", hash: StringInterner.hash("label_\($0)")) == nil })
     }
 
     @Test func manyKeysNeverGiveAWrongAnswer() {
         var cache = Cache(placeholder: "")
         for n in 0..<5_000 {
             let key = "error_class_\(n % 700)"
-            if let known = cache.value(for: key, hash: Cache.hash(key)) {
+            if let known = cache.value(for: key, hash: StringInterner.hash(key)) {
                 #expect(known == n % 700)
             } else {
-                cache.remember(n % 700, for: key, hash: Cache.hash(key))
+                cache.remember(n % 700, for: key, hash: StringInterner.hash(key))
             }
         }
     }

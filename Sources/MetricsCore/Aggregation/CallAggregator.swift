@@ -140,9 +140,9 @@ package struct CallAggregator: Sendable {
 
     @inline(__always)
     private static func hash(agent: String, model: String, variant: String) -> UInt64 {
-        let agent = RecentLabels<SeriesKey, Int>.hash(agent)
-        let model = RecentLabels<SeriesKey, Int>.hash(model)
-        let variant = RecentLabels<SeriesKey, Int>.hash(variant)
+        let agent = StringInterner.hash(agent)
+        let model = StringInterner.hash(model)
+        let variant = StringInterner.hash(variant)
         return (agent &* 0x9E37_79B9_7F4A_7C15) ^ (model &* 0xC2B2_AE3D_27D4_EB4F) ^ variant
     }
 

@@ -14,11 +14,11 @@ struct RecentLabels<Key: Equatable, Value> {
     static var slotCount: Int { 64 }
 
     private var hashes: [UInt64]
-    private var filled: [Bool]
     /// Keys are not optional, so a lookup can compare the stored key where it lies (an
     /// `Optional` would be copied out first: a retain and a release of each of its strings,
     /// on objects the reader thread retains at the same time).
     private var keys: [Key]
+    /// nil: the slot is empty.
     private var values: [Value?]
     private let placeholder: Key
 
@@ -26,12 +26,11 @@ struct RecentLabels<Key: Equatable, Value> {
     init(placeholder: Key) {
         self.placeholder = placeholder
         hashes = Array(repeating: 0, count: Self.slotCount)
-        filled = Array(repeating: false, count: Self.slotCount)
         keys = Array(repeating: placeholder, count: Self.slotCount)
         values = Array(repeating: nil, count: Self.slotCount)
     }
 
-    /// The value remembered for `key`, whose `hash` is `RecentLabels.hash` of its text.
+    /// The value remembered for `key`, whose `hash` is `StringInterner.hash` of its text.
     @inline(__always)
     func value(for key: Key, hash: UInt64) -> Value? {
         value(hash: hash) { $0 == key }
@@ -42,8 +41,8 @@ struct RecentLabels<Key: Equatable, Value> {
     @inline(__always)
     func value(hash: UInt64, matching matches: (Key) -> Bool) -> Value? {
         let slot = Self.slot(hash)
-        if filled[slot], hashes[slot] == hash, matches(keys[slot]) { return values[slot] }
-        if filled[slot | 1], hashes[slot | 1] == hash, matches(keys[slot | 1]) { return values[slot | 1] }
+        if hashes[slot] == hash, let value = values[slot], matches(keys[slot]) { return value }
+        if hashes[slot | 1] == hash, let value = values[slot | 1], matches(keys[slot | 1]) { return value }
         return nil
     }
 
@@ -51,11 +50,9 @@ struct RecentLabels<Key: Equatable, Value> {
     mutating func remember(_ value: Value, for key: Key, hash: UInt64) {
         let slot = Self.slot(hash)
         hashes[slot | 1] = hashes[slot]
-        filled[slot | 1] = filled[slot]
         keys[slot | 1] = keys[slot]
         values[slot | 1] = values[slot]
         hashes[slot] = hash
-        filled[slot] = true
         keys[slot] = key
         values[slot] = value
     }
@@ -63,7 +60,6 @@ struct RecentLabels<Key: Equatable, Value> {
     mutating func removeAll() {
         for slot in 0..<Self.slotCount {
             hashes[slot] = 0
-            filled[slot] = false
             keys[slot] = placeholder
             values[slot] = nil
         }
@@ -72,17 +68,6 @@ struct RecentLabels<Key: Equatable, Value> {
     @inline(__always)
     private static func slot(_ hash: UInt64) -> Int {
         Int(truncatingIfNeeded: hash ^ (hash >> 17)) & (slotCount &- 1) & ~1
-    }
-}
-
-extension RecentLabels {
-    /// A fast, non-cryptographic hash of a string's UTF-8 bytes (StringInterner's).
-    @inline(__always)
-    static func hash(_ text: String) -> UInt64 {
-        text.utf8.withContiguousStorageIfAvailable { bytes -> UInt64 in
-            guard let base = bytes.baseAddress else { return 0 }
-            return StringInterner.hash(UnsafeRawPointer(base), count: bytes.count)
-        } ?? UInt64(bitPattern: Int64(text.hashValue))
     }
 }
 

@@ -62,8 +62,17 @@ struct StringInterner {
         } ?? false
     }
 
+    /// The same hash of a string's UTF-8 bytes: `RecentLabels`'s key hash.
+    @inline(__always)
+    static func hash(_ text: String) -> UInt64 {
+        text.utf8.withContiguousStorageIfAvailable { bytes -> UInt64 in
+            guard let base = bytes.baseAddress else { return 0 }
+            return hash(UnsafeRawPointer(base), count: bytes.count)
+        } ?? UInt64(bitPattern: Int64(text.hashValue))
+    }
+
     /// Eight bytes per multiply; the cache only needs spread, not resistance to attack (a
-    /// collision costs a miss, nothing more). Also `RecentLabels`'s hash.
+    /// collision costs a miss, nothing more).
     @inline(__always)
     static func hash(_ base: UnsafeRawPointer, count: Int) -> UInt64 {
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: count)

@@ -11,7 +11,7 @@ extension CallStore {
 
     /// The `labels` key of `value`, inserting it in the open transaction if it is new.
     func labelID(_ value: String) throws(SQLiteError) -> Int64 {
-        let hash = RecentLabels<String, Int64>.hash(value)
+        let hash = StringInterner.hash(value)
         if let id = recentLabelIDs.value(for: value, hash: hash) { return id }
         if let id = labelIDs[value] {
             recentLabelIDs.remember(id, for: value, hash: hash)
