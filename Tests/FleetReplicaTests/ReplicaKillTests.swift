@@ -7,6 +7,16 @@ import Testing
 /// ground truth is the log itself (every generated line is one call or one quarantined line),
 /// not the exporter's own account.
 @Suite(.serialized) struct ReplicaKillTests {
+    /// Other clients of the test database inside a transaction: the exporter's shipper (psql's
+    /// own backend is excluded, and an idle pooled connection is not counted).
+    static let openShippingTransactions = """
+        SELECT count(*) FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+          AND state IN ('active', 'idle in transaction')
+        """
+    /// Lines of the log in PostgreSQL: each is one call or one quarantined line.
+    static let shippedLines = "SELECT (SELECT count(*) FROM calls) + (SELECT count(*) FROM rejected_lines)"
+
     @Test func killNineDuringShippingLosesAndDoublesNothing() async throws {
         let server = try LocalPostgresServer()
         let local = FleetFixture(seed: 31)
@@ -32,17 +42,34 @@ import Testing
                 guard exporter.isRunning else { throw LocalPostgresError("serve exited: \(exporter.output)") }
                 return (try? server.number("SELECT count(*) FROM calls")) ?? 0 >= target
             }
-            // A random moment within the next batches, not right after a commit was seen: this
-            // picks when to kill, it synchronises nothing.
-            try await Task.sleep(for: .milliseconds(Int(random.next() % 400)))
+            // Where in a batch the kill falls is picked by the seed and observed, not timed: right
+            // after a commit was seen, or once a shipping transaction is open on the server
+            // (COPY or INSERT running, or between them), the moment a lost or doubled batch
+            // would come from, unless shipping has caught up with the whole log first (it can
+            // outrun the poll: 10k-row batches take ~0.1 s).
+            var moment = "after a commit"
+            if random.next() % 2 == 1 {
+                try await poll("a shipping transaction open, or the whole log shipped (kill \(kill))", timeout: 60) {
+                    guard exporter.isRunning else { throw LocalPostgresError("serve exited: \(exporter.output)") }
+                    if try server.number(Self.openShippingTransactions) > 0 {
+                        moment = "in a shipping transaction"
+                        return true
+                    }
+                    if try server.number(Self.shippedLines) >= Double(lines) {
+                        moment = "after the whole log was shipped"
+                        return true
+                    }
+                    return false
+                }
+            }
             try await exporter.kill9()
-            figures.append("kill \(kill): \(Int(try server.number("SELECT count(*) FROM calls"))) calls in PostgreSQL")
+            figures.append("kill \(kill) \(moment): \(Int(try server.number("SELECT count(*) FROM calls"))) calls in PostgreSQL")
         }
         // The last run ships the rest.
         let exporter = try ServeProcess(serve, in: local.directory)
         try await poll("every line in PostgreSQL", timeout: 300) {
             guard exporter.isRunning else { throw LocalPostgresError("serve exited: \(exporter.output)") }
-            let shipped = (try? server.number("SELECT (SELECT count(*) FROM calls) + (SELECT count(*) FROM rejected_lines)")) ?? 0
+            let shipped = (try? server.number(Self.shippedLines)) ?? 0
             return shipped >= Double(lines)
         }
         try await exporter.kill9()

@@ -10,28 +10,33 @@ package struct PollTimeout: Error, CustomStringConvertible {
 }
 
 /// Calls `check` every `interval` until it returns a value; throws `PollTimeout` once
-/// `seconds` have passed (`check` runs at least once).
+/// `seconds` have passed on `clock` (`check` runs at least once). The deadline is on a
+/// monotonic clock, not the wall clock, so a clock step cannot cut a wait short or stretch it;
+/// a test of time-dependent code passes the clock that code runs on.
 @discardableResult
-package func eventually<T>(within seconds: Double, every interval: Duration = .milliseconds(10),
-                           what: @autoclosure () -> String, _ check: () throws -> T?) async throws -> T {
-    let deadline = Date().addingTimeInterval(seconds)
+package func eventually<T, C: Clock<Duration>>(
+    within seconds: Double, every interval: Duration = .milliseconds(10), clock: C = ContinuousClock(),
+    what: @autoclosure () -> String, _ check: () throws -> T?
+) async throws -> T {
+    let deadline = clock.now.advanced(by: .seconds(seconds))
     while true {
         if let value = try check() { return value }
-        guard Date() < deadline else { throw PollTimeout(description: "timed out after \(seconds) s waiting for \(what())") }
-        try await Task.sleep(for: interval)
+        guard clock.now < deadline else { throw PollTimeout(description: "timed out after \(seconds) s waiting for \(what())") }
+        try await clock.sleep(for: interval)
     }
 }
 
-/// ``eventually(within:every:what:_:)`` for synchronous callers (a server's start and stop in
+/// ``eventually(within:every:clock:what:_:)`` for synchronous callers (a server's start and stop in
 /// a test's setup and teardown), blocking the calling thread between checks.
 @discardableResult
 package func eventuallyBlocking<T>(within seconds: Double, every interval: Duration = .milliseconds(20),
                                    what: @autoclosure () -> String, _ check: () throws -> T?) throws -> T {
-    let deadline = Date().addingTimeInterval(seconds)
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: .seconds(seconds))
     let pause = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
     while true {
         if let value = try check() { return value }
-        guard Date() < deadline else { throw PollTimeout(description: "timed out after \(seconds) s waiting for \(what())") }
+        guard clock.now < deadline else { throw PollTimeout(description: "timed out after \(seconds) s waiting for \(what())") }
         Thread.sleep(forTimeInterval: pause)
     }
 }
